@@ -52,9 +52,10 @@ def window_starts(n: int, k: int, mode: str) -> tuple[int, int]:
 
     Indices are in the image's coordinates: a negative start means the window
     hangs over the top (or left) edge, into the zero padding. In ``"same"`` mode
-    the window is anchored at the kernel's centre ``k // 2``, as in OpenCV's
-    ``filter2D`` and ``scipy.signal.correlate`` (for an even ``k`` that centre is
-    a choice: ``scipy.signal.correlate2d`` makes the other one).
+    the window is anchored at kernel entry ``(k - 1) // 2``, as in
+    :func:`convkit.core.correlate` and ``scipy.signal.correlate2d`` (for an even
+    ``k`` the centre is a choice: OpenCV's ``filter2D`` anchors at ``k // 2``,
+    one pixel further).
 
     Parameters
     ----------
@@ -75,7 +76,7 @@ def window_starts(n: int, k: int, mode: str) -> tuple[int, int]:
     if mode == "full":
         return -(k - 1), n - 1
     if mode == "same":
-        return -(k // 2), n - 1 - k // 2
+        return -((k - 1) // 2), n - 1 - (k - 1) // 2
     if mode == "valid":
         if k > n:
             raise ValueError(f"valid mode needs a kernel no larger than the image; got {k} > {n}")
