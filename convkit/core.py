@@ -596,11 +596,13 @@ def _rank_one_factors(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     q = int(np.argmax(magnitude) % kw)  # the column holding the largest entry
     nonzero = np.flatnonzero(k[:, q])
     p = int(nonzero[np.argmin(magnitude[nonzero, q])])  # its smallest non-zero entry
-    column = k[:, q] / k[p, q]  # column[p] == 1 exactly
     row = k[p, :].copy()
-    if np.count_nonzero(column) + np.count_nonzero(row) + 1 >= np.count_nonzero(k):
+    if np.count_nonzero(k[:, q]) + np.count_nonzero(row) + 1 >= np.count_nonzero(k):
         return None
-    if np.abs(np.outer(column, row) - k).max() > 4 * np.finfo(np.float64).eps * peak:
+    with np.errstate(all="ignore"):  # tiny pivots may overflow: then it is not used
+        column = k[:, q] / k[p, q]  # column[p] == 1 exactly
+        error = np.abs(np.outer(column, row) - k).max()
+    if not (np.isfinite(column).all() and error <= 4 * np.finfo(np.float64).eps * peak):
         return None
     return column, row
 
