@@ -594,8 +594,16 @@ def diagnose(
     # on stderr would cost the student the test cell's points in stock nbgrader
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return mistakes.diagnose(name, case, actual, inputs_modified=bool(inputs_modified),
-                                 raised=raised)
+        try:
+            return mistakes.diagnose(name, case, actual, inputs_modified=bool(inputs_modified),
+                                     raised=raised)
+        except Exception as exc:  # a checker bug must not stop the grading of a class
+            return Verdict(
+                False,
+                f"{name}: your result could not be checked.\nThe checker failed on it "
+                f"({type(exc).__name__}: {exc}); please show this to your instructor.\n"
+                f"It happened on {case.label}.",
+                None, actual, "unrecognised")
 
 
 def _args_changed(original: tuple, given: tuple) -> bool:

@@ -192,13 +192,18 @@ TINY: dict[str, tuple] = {
 }
 
 
-def _demo(name: str, mistake: Mistake) -> str:
-    """Expected vs the mistake's answer on the tiny example, as text ('' if no model fits)."""
+def _demo(name: str, mistake: Mistake, first: Model | None = None) -> str:
+    """Expected vs the mistake's answer on the tiny example, as text ('' if no model fits).
+
+    ``first`` is the model that matched the student's answer: it draws the example when it
+    applies to the tiny input.
+    """
     from convkit.checks import reference
 
     args = mistake.tiny if mistake.tiny is not None else TINY[name]
     wrong = None
-    for model in mistake.models:
+    models = ((first,) if first is not None else ()) + mistake.models
+    for model in models:
         try:
             wrong = model(*args)
         except Exception:  # a model that does not apply to the tiny example
@@ -218,12 +223,12 @@ def _demo(name: str, mistake: Mistake) -> str:
 
 
 def _verdict(name: str, case: Case, mistake: Mistake, expected: Any, actual: Any,
-             extra: str = "") -> Verdict:
+             extra: str = "", model: Model | None = None) -> Verdict:
     parts = [f"{name}: {mistake.title}", mistake.explain]
     if extra:
         parts.append(extra)
     parts.append(_failed_on(case))
-    demo = _demo(name, mistake)
+    demo = _demo(name, mistake, model)
     if demo:
         parts.append(demo)
     return Verdict(False, "\n".join(p for p in parts if p), expected, actual, mistake.id)
@@ -380,8 +385,10 @@ def diagnose_array(name: str, case: Case, actual: Any, mistakes: Sequence[Mistak
             return _wrong_dtype(name, case, expected, actual)
         return Verdict(True, "", expected, actual)
     for m in mistakes:
-        if any(_matches(model, case.args, actual) for model in m.models) or (
-                m.predicate is not None and _numeric(expected)
+        for model in m.models:
+            if _matches(model, case.args, actual):
+                return _verdict(name, case, m, expected, actual, model=model)
+        if (m.predicate is not None and _numeric(expected)
                 and actual.shape == expected.shape and m.predicate(actual, expected)):
             return _verdict(name, case, m, expected, actual)
     for m in mistakes:
@@ -569,7 +576,8 @@ def conv_mistakes(name: str) -> list[Mistake]:
         "range(H - kh + 1) and range(W - kw + 1), and take windows im[r:r+kh, c:c+kw] (the "
         "stop of a slice is excluded).",
         (lambda im, k: ref(im, k)[:-1, :-1], lambda im, k: ref(im, k)[1:, 1:],
-         lambda im, k: ref(im, k)[:-1, :], lambda im, k: ref(im, k)[:, :-1]),
+         lambda im, k: ref(im, k)[:-1, :], lambda im, k: ref(im, k)[:, :-1],
+         lambda im, k: _one_too_far(im, ek(k))),
         lambda im, k, shape: len(shape) == 2 and shape != _valid_shape(im, k) and all(
             abs(a - b) <= 1 for a, b in zip(shape, _valid_shape(im, k), strict=True))
         and shape != im.shape))
@@ -663,6 +671,13 @@ def _anchor_shifts(im: np.ndarray, k: np.ndarray, pad: str) -> list[np.ndarray]:
     return out
 
 
+def _one_too_far(im: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Loops over range(H - kh + 2): the last row and column use cut-off windows."""
+    kh, kw = np.shape(k)
+    padded = np.pad(np.asarray(im, dtype=np.float64), ((0, 1), (0, 1)))
+    return correlate(padded, k)
+
+
 def _matmul_model(im: np.ndarray, k: np.ndarray, kernel_first: bool) -> np.ndarray | None:
     k = np.asarray(k, dtype=np.float64)
     if k.shape[0] != k.shape[1] or k.shape[0] < 2:
@@ -742,6 +757,22 @@ def _identity(shape: tuple[int, int], centre: tuple[int, int] | None = None) -> 
     return out
 
 
+def _off_centre_sharpens(b: np.ndarray) -> list[np.ndarray]:
+    """2 * identity - b with the 1 anywhere but the centre; the likely places first:
+    (kh // 2, kh // 2) and (kw // 2, kw // 2) (one side used for both), then the corner."""
+    kh, kw = np.shape(b)
+    centre = (kh // 2, kw // 2)
+    likely = [(kh // 2, kh // 2), (kw // 2, kw // 2), (kw // 2, kh // 2), (0, 0)]
+    places = likely + [(r, c) for r in range(kh) for c in range(kw)]
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for r, c in places:
+        if (r, c) != centre and (r, c) not in seen and r < kh and c < kw:
+            seen.add((r, c))
+            out.append(2 * _identity((kh, kw), (r, c)) - b)
+    return out
+
+
 def sharpen_mistakes() -> list[Mistake]:
     def ident(b: np.ndarray) -> np.ndarray:
         return _identity(np.shape(b))
@@ -763,9 +794,7 @@ def sharpen_mistakes() -> list[Mistake]:
         Mistake("identity_off_centre", "the 1 of the identity kernel is not at the centre.",
                 "The identity kernel has its single 1 at the centre (kh // 2, kw // 2), e.g. "
                 "(1, 1) for 3x3 and (1, 2) for 3x5; anywhere else it shifts the image.",
-                (lambda b: [2 * _identity(np.shape(b), (r, c)) - b
-                            for r in range(np.shape(b)[0]) for c in range(np.shape(b)[1])
-                            if (r, c) != (np.shape(b)[0] // 2, np.shape(b)[1] // 2)],)),
+                (_off_centre_sharpens,), tiny=(np.full((3, 5), 1.0 / 15.0),)),
         Mistake("plus_blur", "subtract the blur, do not add it.",
                 "sharpen = 2 * identity - blur; adding the blur blurs the image more.",
                 (lambda b: 2 * ident(b) + b,)),
@@ -838,7 +867,7 @@ def diagnose_shape(case: Case, actual: Any) -> Verdict:
     expected = _shape_for(im, k, mode)
     formula = _FORMULAS[mode]
     if type(actual) is not tuple:
-        if isinstance(actual, list | np.ndarray) and len(actual) == 2:
+        if isinstance(actual, list | np.ndarray) and np.ndim(actual) >= 1 and len(actual) == 2:
             kind = type(actual).__name__
             return _plain(name, case, "wrong_type", f"return a tuple, not a {kind}.",
                           "conv_output_shape returns a tuple of two ints, like an array's "
@@ -1018,7 +1047,8 @@ def diagnose_choice(case: Case, actual: Any) -> Verdict:
         return Verdict(True, "", answer, actual)
     option = WINDOW_CHOICE_OPTIONS[letter]
     mistake, title, why = _WHY_WRONG.get(option, ("unrecognised", "not this one.", ""))
-    return _plain(name, case, mistake, f"{letter}, {option}: {title}", why, answer, actual)
+    return Verdict(False, f"{name}: {letter}, {option}: {title}\n{why}", answer, actual,
+                   mistake)
 
 
 # --------------------------------------------------------------------------------------------

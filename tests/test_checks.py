@@ -592,6 +592,26 @@ def test_window_choice_wrong_answers_say_why(answer, mistake):
         checks.check_window_choice(answer)
 
 
+ODD_RESULTS = [
+    None, "abc", 3, 2.5, True, [], [[1, 2]], {}, {(0, 0): 1}, {(0, 0): np.ones((9, 9))}, (1,),
+    (1, 2, 3), ("a", "b"), (1.5, 2), (True, False), np.array(3.0), np.array([]),
+    np.zeros((0, 0)), np.zeros((2, 3, 4)), np.array([[np.nan]]), np.full((4, 5), np.inf),
+    np.array([["a"]]), np.array([[1 + 2j]]), np.ones((3, 3), bool),
+    np.array([[None]], dtype=object), np.ones((41, 41)), Unserializable("X"),
+    np.ones((4, 5), np.float16), np.uint8(3), np.float64(2.0), {"a": 1},
+    {(0, 0, 0): np.ones(2)}, {(0.0, 0.0): np.ones((2, 3))}, np.ones((5,)), AlwaysEqual(),
+]
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_diagnose_never_crashes_and_never_passes_odd_results(name):
+    todo = cases(name) + cases(name, hidden=True, seed=1)[:2]
+    for case in todo:
+        for odd in ODD_RESULTS:
+            verdict = mistakes.diagnose(name, case, odd)  # no safety net
+            assert not verdict.ok and verdict.mistake and verdict.message.startswith(name)
+
+
 # --------------------------------------------------------------------------------------------
 # the in-kernel check's own behaviour
 # --------------------------------------------------------------------------------------------
