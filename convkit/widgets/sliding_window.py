@@ -228,13 +228,16 @@ def render_step(im: Any, kernel: Any, index: int, *, dpi: int = 80) -> bytes:
            p_norm, annotate_kernel, signed=True)
 
     out = step["output"]
+    # one colour scale for every position, from the finished output, so colours never jump
+    final = window_step(im_arr, k_arr, step["n_positions"] - 1)["output"]
     signed = bool(np.any(k_arr < 0))
     if signed:
-        out_norm = _signed_norm(out)
-    else:  # a non-negative kernel: the output is an image, shown on the image's scale
-        out_norm = Normalize(vmin=float(np.nanmin(out)), vmax=float(np.nanmax(out)))
-        if out_norm.vmin == out_norm.vmax:
-            out_norm = Normalize(vmin=out_norm.vmin - 1, vmax=out_norm.vmax + 1)
+        out_norm = _signed_norm(final)
+    else:  # a non-negative kernel: on the image's scale times the kernel's sum (a blur: the same)
+        total = float(k_arr.sum())
+        low = min(float(final.min()), float(image.min()) * total)
+        high = max(float(final.max()), float(image.max()) * total)
+        out_norm = Normalize(vmin=low, vmax=high if high > low else low + 1)
     _panel(ax_out, out, f"output so far:\nsum = {_fmt(step['total'])} -> output[{row}, {col}]",
            "RdBu_r" if signed else "gray", out_norm, annotate_image, signed=signed)
     ax_out.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False,
