@@ -126,7 +126,7 @@ def as_array2d(
     >>> as_array2d([[True]], "mask")
     Traceback (most recent call last):
     ...
-    TypeError: mask has boolean dtype; expected numbers: convert with .astype(float)
+    TypeError: mask must hold numbers; got boolean dtype: convert with .astype(float)
     """
     if value is None:
         raise TypeError(f"{name} must be a 2-D {what} array of numbers; got None")
@@ -139,10 +139,12 @@ def as_array2d(
         ) from exc
     kind = arr.dtype.kind
     if kind == "b":
-        raise TypeError(f"{name} has boolean dtype; expected numbers: convert with .astype(float)")
+        raise TypeError(
+            f"{name} must hold numbers; got boolean dtype: convert with .astype(float)"
+        )
     if kind == "c":
         raise TypeError(
-            f"{name} has complex dtype {arr.dtype}; expected real numbers: "
+            f"{name} must hold real numbers; got complex dtype {arr.dtype}: "
             "take .real or np.abs(...) first"
         )
     if kind not in "iuf":
