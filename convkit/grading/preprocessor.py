@@ -1,0 +1,245 @@
+"""nbgrader preprocessors: grade out of process inside nbgrader's own autograde pipeline.
+
+Three preprocessors plug convkit's grading into nbgrader (see
+``convkit.course.nbgrader_config``, which wires them for ``convkit grade`` and for
+an instructor's own ``nbgrader autograde``):
+
+``RebuildFromRelease`` (first of ``Autograde.sanitize_preprocessors``)
+    replaces the submitted notebook by the released one with the student's answer
+    cells put in, and records what the student changed elsewhere in the notebook's
+    metadata (``convkit.findings``), replacing anything the submission put there.
+``SandboxChecks`` (replaces ``Execute`` in ``Autograde.autograde_preprocessors``)
+    runs no kernel: it decides every test cell in a sandboxed process per graded
+    function (or takes the verdict from the cache) and writes the verdict as the
+    cell's output: a short stream line when it passed; an ``error`` output carrying
+    the grader's own message (never a traceback of test code), plus a picture of
+    expected | actual | difference for a wrong array, when it failed. nbgrader's
+    ``SaveAutoGrades`` then turns that into points as usual; nothing the student's
+    code prints or warns reaches the test cell, so stderr never costs points.
+``FeedbackSummary`` (in ``GenerateFeedback.preprocessors``, after ``ClearHiddenTests``)
+    puts a summary at the top of the feedback: points per exercise and what to fix.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Integer, Unicode
+
+from convkit.grading.cache import VerdictCache
+from convkit.grading.jobs import GradingSettings, question_jobs, verdict_for
+from convkit.grading.rebuild import Finding, question_of, rebuild
+from convkit.grading.seeds import resolve_salt
+from convkit.grading.verdicts import FAIL, PASS, QuestionVerdict
+
+META_KEY = "convkit"
+RED, GREEN, RESET = "\x1b[0;31m", "\x1b[0;32m", "\x1b[0m"
+
+
+def _nbgrader_info(resources: dict[str, Any]) -> tuple[str, str, str]:
+    info = resources["nbgrader"]
+    return info["student"], info["assignment"], info["notebook"]
+
+
+class RebuildFromRelease(NbGraderPreprocessor):
+    """Rebuild the submission from the released notebook (see :mod:`convkit.grading.rebuild`)."""
+
+    release_root = Unicode(
+        "",
+        help="Folder holding <assignment>/<notebook>.ipynb as released to students "
+             "(default: the course's release directory)",
+    ).tag(config=True)
+
+    def _release_path(self, assignment: str, notebook: str) -> Path:
+        if self.release_root:
+            root = Path(self.release_root)
+        else:
+            course = self.config.CourseDirectory
+            base = Path(course.root) if "root" in course else Path.cwd()
+            release = course.release_directory if "release_directory" in course else "release"
+            root = base / release
+        return root / assignment / f"{notebook}.ipynb"
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]):
+        _student, assignment, notebook = _nbgrader_info(resources)
+        path = self._release_path(assignment, notebook)
+        release = nbformat.read(path, as_version=4)
+        result = rebuild(nb, release)
+        new = nbformat.from_dict(result.notebook)
+        new.metadata[META_KEY] = {"findings": [f.to_dict() for f in result.findings]}
+        for finding in result.findings:
+            self.log.warning("%s: %s", finding.kind, finding.message)
+        return new, resources
+
+
+class SandboxChecks(NbGraderPreprocessor):
+    """Decide every test cell out of process and write the verdicts as the cells' outputs."""
+
+    salt = Unicode("", help="Salt of the per-student hidden inputs "
+                            "(default: $CONVKIT_GRADING_SALT, else a public default)"
+                   ).tag(config=True)
+    timeout = Float(10.0, help="Wall-clock seconds per graded function").tag(config=True)
+    memory_mb = Integer(0, help="Sandbox memory limit in MB (0: the sandbox's default)"
+                        ).tag(config=True)
+    cache_dir = Unicode("", help="Folder of cached verdicts (empty: no cache)").tag(config=True)
+
+    def settings(self) -> GradingSettings:
+        return GradingSettings(resolve_salt(self.salt or None), self.timeout,
+                               self.memory_mb or None)
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]):
+        student, assignment, _notebook = _nbgrader_info(resources)
+        meta = nb.metadata.get(META_KEY, {})
+        findings = [Finding.from_dict(item) for item in meta.get("findings", [])]
+        settings = self.settings()
+        cache = VerdictCache(self.cache_dir) if self.cache_dir else None
+        verdicts: dict[str, QuestionVerdict] = {}
+        computed = 0
+        for job in question_jobs(nb, findings, student=student, assignment=assignment,
+                                 settings=settings):
+            verdicts[job.name], cached = verdict_for(job, settings, cache)
+            computed += not cached
+        if computed and cache is not None:
+            self.log.info("computed %d verdict(s) that were not cached", computed)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = []
+            cell.execution_count = None
+            info = cell.metadata.get("nbgrader", {})
+            if info.get("grade") and not info.get("solution"):
+                name = question_of(info.get("grade_id", "")) or info.get("grade_id", "?")
+                cell.outputs = verdict_outputs(verdicts.get(name), name)
+        nb.metadata[META_KEY] = {
+            "findings": [f.to_dict() for f in findings],
+            "verdicts": {name: {"status": v.status, "headline": v.headline}
+                         for name, v in verdicts.items()},
+        }
+        return nb, resources
+
+
+def verdict_outputs(verdict: QuestionVerdict | None, name: str) -> list[NotebookNode]:
+    """The outputs a test cell shows for ``verdict`` (None: the cell was not graded)."""
+    if verdict is None:
+        text = (f"not graded: this test cell has no check the grader knows ({name}); "
+                "ask your instructor")
+        return [nbformat.v4.new_output("error", ename="NotGraded", evalue=text,
+                                       traceback=[f"{RED}✘ {text}{RESET}"])]
+    if verdict.status == PASS:
+        return [nbformat.v4.new_output("stream", name="stdout",
+                                       text=f"✔ {name}: {verdict.headline}\n")]
+    ename = {"tampered": "TestCellChanged", "forbidden": "NotAllowed", "timeout": "Timeout",
+             }.get(verdict.mistake or "", "CheckFailed")
+    if verdict.status != FAIL:
+        ename = "NotGraded"
+    details = verdict.details.strip() or verdict.headline
+    traceback = [f"{RED}✘ {name}: {verdict.headline}{RESET}", "", *details.splitlines()]
+    outputs = [nbformat.v4.new_output("error", ename=ename, evalue=verdict.headline,
+                                      traceback=traceback)]
+    if verdict.picture:
+        outputs.append(nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": base64.b64encode(verdict.picture).decode("ascii"),
+                  "text/plain": f"<expected | actual | difference for {name}>"}))
+    return outputs
+
+
+class FeedbackSummary(NbGraderPreprocessor):
+    """Put a summary at the top of the feedback: points per exercise and what to fix."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]):
+        student, assignment, notebook = _nbgrader_info(resources)
+        pending = self._pending(resources, student, assignment, notebook, nb)
+        meta = nb.metadata.get(META_KEY, {})
+        cell = nbformat.v4.new_markdown_cell(summary_markdown(nb, meta, pending))
+        cell.metadata["convkit"] = {"summary": True}
+        nb.cells.insert(0, cell)
+        return nb, resources
+
+    @staticmethod
+    def _pending(resources: dict[str, Any], student: str, assignment: str, notebook: str,
+                 nb: NotebookNode) -> set[str]:
+        """grade_ids of written answers that still wait for the instructor."""
+        pending: set[str] = set()
+        with Gradebook(resources["nbgrader"]["db_url"]) as gradebook:
+            for cell in nb.cells:
+                info = cell.metadata.get("nbgrader", {})
+                if info.get("grade") and info.get("solution"):
+                    try:
+                        grade = gradebook.find_grade(info["grade_id"], notebook, assignment,
+                                                     student)
+                    except MissingEntry:
+                        continue
+                    if grade.needs_manual_grade:
+                        pending.add(info["grade_id"])
+        return pending
+
+
+def _points(value: Any) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return "?"
+
+
+def summary_markdown(nb: NotebookNode, meta: dict[str, Any], pending: set[str]) -> str:
+    """The summary cell's markdown (HTML inside, escaped)."""
+    verdicts = meta.get("verdicts", {})
+    rows = []
+    for cell in nb.cells:
+        info = cell.metadata.get("nbgrader", {})
+        if not info.get("grade"):
+            continue
+        grade_id = info.get("grade_id", "")
+        points = f"{_points(info.get('score'))} / {_points(info.get('points'))}"
+        if info.get("solution"):
+            what = ("written answer: waiting for your instructor" if grade_id in pending
+                    else "written answer: graded by your instructor")
+            rows.append((grade_id, points, what, None))
+            continue
+        name = question_of(grade_id) or grade_id
+        verdict = verdicts.get(name, {})
+        ok = verdict.get("status") == PASS
+        headline = verdict.get("headline", "not graded")
+        rows.append((name, points, headline, ok))
+    lines = ["<div class='convkit-summary' style='border:2px solid #888;border-radius:6px;"
+             "padding:0.6em 1em;margin-bottom:1em'>",
+             "<h3 style='margin-top:0'>Your feedback: what passed and what to fix</h3>",
+             "<table class='table table-condensed' style='width:100%'>",
+             "<tr><th>exercise</th><th>points</th><th>result</th></tr>"]
+    for name, points, what, ok in rows:
+        mark = "" if ok is None else ("<span style='color:#1a7f37'>✔</span> " if ok
+                                      else "<span style='color:#c0392b'>✘</span> ")
+        lines.append(f"<tr><td><a href='#{html.escape(_anchor(nb, name))}'>"
+                     f"<code>{html.escape(name)}</code></a></td><td>{points}</td>"
+                     f"<td>{mark}{html.escape(what)}</td></tr>")
+    lines.append("</table>")
+    notes = [Finding.from_dict(item) for item in meta.get("findings", [])]
+    notes = [f for f in notes if not f.costs_points]
+    if notes:
+        lines.append("<p><b>Notes from the grader:</b></p><ul>")
+        lines += [f"<li>{html.escape(f.message)}</li>" for f in notes]
+        lines.append("</ul>")
+    lines.append("<p>Each exercise's test cell below shows the details: the mistake the grader "
+                 "recognised, a tiny example of expected and actual results and, for a wrong "
+                 "array, a picture of expected | actual | difference.</p></div>")
+    return "\n".join(lines)
+
+
+def _anchor(nb: NotebookNode, name: str) -> str:
+    for prefix in ("test_", ""):
+        grade_id = prefix + name
+        if any(c.metadata.get("nbgrader", {}).get("grade_id") == grade_id for c in nb.cells):
+            return grade_id
+    return name
+
+
+__all__ = ["RebuildFromRelease", "SandboxChecks", "FeedbackSummary", "verdict_outputs",
+           "summary_markdown"]
