@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -290,8 +291,25 @@ def raised_verdict(name: str, case: Case, raised: str) -> Verdict:
         return _plain(name, case, "not_implemented", "not answered yet.",
                       "The answer cell still raises NotImplementedError: replace "
                       "`raise NotImplementedError()` with your code.")
-    return _plain(name, case, "raised", f"your function raised {kind}.",
-                  f"{raised}\nRun your function on this case yourself to see where it fails.")
+    hint = next((text for pattern, text in _RAISED_HINTS if pattern in raised),
+                "Run your function on this case yourself to see where it fails.")
+    return _plain(name, case, "raised", f"your function raised {kind}.", f"{raised}\n{hint}")
+
+
+_RAISED_HINTS = (
+    ("could not be broadcast", "A window and the kernel have different shapes. Each window is "
+     "im[r:r+kh, c:c+kw], exactly the kernel's shape; a loop that runs past H - kh or a slice "
+     "that is one short makes a window of another shape."),
+    ("out of bounds", "An index ran past the end of an array. Rows go with shape[0] (height) "
+     "and columns with shape[1] (width); the output has H - kh + 1 rows and W - kw + 1 "
+     "columns."),
+    ("cannot be interpreted as an integer", "range() and shapes need ints: use // (integer "
+     "division) or int(...), not /."),
+    ("is not defined", "Your function uses a name it does not define: a typo, or a variable or "
+     "helper from another cell (define everything the function needs inside its answer cell)."),
+    ("unsupported operand", "An operation got a value of the wrong type (None? a list?): check "
+     "what each step returns."),
+)
 
 
 def input_modified_verdict(name: str, case: Case, expected: Any, actual: Any) -> Verdict:
@@ -885,22 +903,30 @@ def diagnose_shape(case: Case, actual: Any) -> Verdict:
     got = (int(actual[0]), int(actual[1]))
     if got == expected:
         return Verdict(True, "", expected, actual)
-    where = f"For mode {mode!r}, image shape {im} and kernel shape {k}: {formula}."
+    if case.hidden:  # explain on the tiny example; the hidden shapes stay hidden
+        tiny_im, tiny_k = TINY[name][:2]
+        where = (f"{formula[0].upper()}{formula[1:]}. For example, an image of shape "
+                 f"{tiny_im} and a kernel of shape {tiny_k} give "
+                 f"{_shape_for(tiny_im, tiny_k, mode)} in mode {mode!r}.")
+        compare = ""
+    else:
+        where = f"For mode {mode!r}, image shape {im} and kernel shape {k}: {formula}."
+        compare = f"\nExpected {expected}, yours {got}."
     if got == expected[::-1]:
         return _plain(name, case, "transposed", "(height, width) are swapped.",
                       "A shape is (rows, columns) = (height, width), like im.shape. " + where
-                      + f"\nExpected {expected}, yours {got}.", expected, actual)
+                      + compare, expected, actual)
     for other in ("valid", "same", "full"):
         if other != mode and got == _shape_for(im, k, other):
             return _plain(name, case, f"wrong_mode_{other}",
                           f"that is the {other!r} size, not the {mode!r} one.",
-                          where + f"\n(Yours is {other!r}: {_FORMULAS[other]}.)"
-                          f"\nExpected {expected}, yours {got}.", expected, actual)
+                          where + f"\n(Yours is {other!r}: {_FORMULAS[other]}.)" + compare,
+                          expected, actual)
     if all(abs(a - b) <= 2 for a, b in zip(got, expected, strict=True)):
         return _plain(name, case, "off_by_one", f"off by one for mode {mode!r}.",
-                      where + f"\nExpected {expected}, yours {got}.", expected, actual)
+                      where + compare, expected, actual)
     return _plain(name, case, "unrecognised", f"wrong size for mode {mode!r}.",
-                  where + f"\nExpected {expected}, yours {got}.", expected, actual)
+                  where + compare, expected, actual)
 
 
 # --------------------------------------------------------------------------------------------
@@ -914,14 +940,24 @@ def _key(key: Any) -> tuple[int, int] | None:
     return None
 
 
+_DICTS = (dict, OrderedDict, defaultdict)
+
+
 def diagnose_subimages(case: Case, actual: Any) -> Verdict:
     name = "get_subimages"
     im, kernel = case.args
     kh, kw = kernel.shape
     vh, vw = _valid_shape(im, kernel)
     want = {(r, c) for r in range(vh) for c in range(vw)}
-    example = f"For a {im.shape[0]}x{im.shape[1]} image and a {kh}x{kw} kernel"
-    if type(actual) is not dict:
+    if case.hidden:  # explain on the tiny example; the hidden shapes stay hidden
+        tiny_im, tiny_k = TINY[name]
+        (th, tw), (tkh, tkw) = tiny_im.shape, tiny_k.shape
+        demo = (f"\nFor example, a {th}x{tw} image and a {tkh}x{tkw} kernel have the keys "
+                f"(r, c) for r in range({th - tkh + 1}) and c in range({tw - tkw + 1}).")
+    else:
+        demo = (f"\nFor a {im.shape[0]}x{im.shape[1]} image and a {kh}x{kw} kernel the keys "
+                f"are (r, c) for r in range({vh}) and c in range({vw}): {len(want)} windows.")
+    if type(actual) not in _DICTS:
         if isinstance(actual, list | tuple):
             return _plain(name, case, "wrong_type", "return a dict, not a list.",
                           "get_subimages returns a dict keyed by the (row, col) of each "
@@ -930,7 +966,7 @@ def diagnose_subimages(case: Case, actual: Any) -> Verdict:
         return wrong_type_verdict(name, case, None, actual,
                                   "a dict {(row, col): window}")
     keys = {}
-    for key, value in actual.items():
+    for key, value in dict.items(actual):
         norm = _key(key)
         if norm is None:
             return _plain(name, case, "wrong_keys", "the keys must be (row, col) tuples.",
@@ -938,8 +974,6 @@ def diagnose_subimages(case: Case, actual: Any) -> Verdict:
                           "top-left corner, e.g. subimages[(0, 1)].", None, actual)
         keys[norm] = value
     got = set(keys)
-    demo = ("\n" + f"{example} the keys are (r, c) for r in range({vh}) and c in range({vw})"
-            f": {len(want)} windows.")
     if got != want:
         flipped = {(c, r) for r, c in want}
         if got == flipped:
@@ -949,19 +983,20 @@ def diagnose_subimages(case: Case, actual: Any) -> Verdict:
         missing = sorted(want - got)
         extra = sorted(got - want)
         if missing and not extra:
-            bad = missing[:3]
+            eg = "" if case.hidden else f" (e.g. {missing[:3]})"
             return _plain(name, case, "off_by_one", "some windows are missing.",
-                          f"Missing keys, e.g. {bad}. The last window starts at row H - kh and "
+                          f"Some keys are missing{eg}. The last window starts at row H - kh and "
                           "column W - kw: loop over range(H - kh + 1) and range(W - kw + 1)."
                           + demo, None, actual)
         if extra and not missing:
+            eg = "" if case.hidden else f" (e.g. {extra[:3]})"
             return _plain(name, case, "off_by_one", "there are too many windows.",
-                          f"Extra keys, e.g. {extra[:3]}: a window starting there does not "
-                          "fit inside the image. Loop over range(H - kh + 1) and "
-                          "range(W - kw + 1)." + demo, None, actual)
+                          f"Some keys{eg} are windows that do not fit inside the image. Loop "
+                          "over range(H - kh + 1) and range(W - kw + 1)." + demo, None, actual)
+        eg = "" if case.hidden else f" Missing e.g. {missing[:3]}, unexpected e.g. {extra[:3]}."
         return _plain(name, case, "wrong_keys", "the keys are not the valid positions.",
-                      f"Missing e.g. {missing[:3]}, unexpected e.g. {extra[:3]}." + demo,
-                      None, actual)
+                      "The keys are the (row, col) top-left corners of every window that fits "
+                      "inside the image." + eg + demo, None, actual)
     for (r, c) in sorted(want):
         value = keys[(r, c)]
         right = im[r:r + kh, c:c + kw]
@@ -976,17 +1011,20 @@ def diagnose_subimages(case: Case, actual: Any) -> Verdict:
             else:
                 title = "the windows have the wrong shape."
                 mid = "wrong_shape"
+            shapes = ("A window's shape differs from the kernel's" if case.hidden else
+                      f"subimages[{(r, c)}] has shape {value.shape}; the kernel's is "
+                      f"{kernel.shape}")
             return _plain(name, case, mid, title,
-                          f"subimages[{(r, c)}] has shape {value.shape}; each window has the "
-                          f"kernel's shape {kernel.shape}: im[r:r+kh, c:c+kw] (the stop of a "
-                          "slice is excluded, so r:r+kh has kh rows).", right, value)
+                          f"{shapes}. Each window has the kernel's shape: im[r:r+kh, c:c+kw] "
+                          "(the stop of a slice is excluded, so r:r+kh has kh rows).",
+                          right, value)
         if value.dtype.kind not in "biuf" or not np.array_equal(value, right):
-            return _position_verdict(case, im, kernel, (r, c), value, right, keys)
+            return _position_verdict(case, im, kernel, (r, c), value, right)
     return Verdict(True, "", None, actual)
 
 
 def _position_verdict(case: Case, im: np.ndarray, kernel: np.ndarray, rc: tuple[int, int],
-                      value: np.ndarray, right: np.ndarray, keys: dict) -> Verdict:
+                      value: np.ndarray, right: np.ndarray) -> Verdict:
     name = "get_subimages"
     kh, kw = kernel.shape
     r, c = rc

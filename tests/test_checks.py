@@ -502,9 +502,9 @@ def test_kernel_and_gradient_mistakes_are_named(name, wrong, mistake, words, hid
 
 SHAPE_MISTAKES = [
     (lambda i, k, m: formula_shape(i, k, m)[::-1], "transposed", ["(height, width)"]),
-    (lambda i, k, m: formula_shape(i, k, "full"), "wrong_mode_full", ["valid mode keeps"]),
+    (lambda i, k, m: formula_shape(i, k, "full"), "wrong_mode_full", ["mode keeps only"]),
     (lambda i, k, m: formula_shape(i, k, "valid") if m == "same" else formula_shape(i, k, m),
-     "wrong_mode_valid", ["same mode pads"]),
+     "wrong_mode_valid", ["mode pads"]),
     (lambda i, k, m: (i[0] - k[0], i[1] - k[1]) if m == "valid" else formula_shape(i, k, m),
      "off_by_one", ["H - kh + 1"]),
     (lambda i, k, m: list(formula_shape(i, k, m)), "wrong_type", ["tuple"]),
@@ -512,7 +512,7 @@ SHAPE_MISTAKES = [
     (lambda i, k, m: np.array(formula_shape(i, k, m)), "wrong_type", ["tuple"]),
     (lambda i, k, m: formula_shape(i, k, m) + (1,), "wrong_shape", ["two numbers"]),
     (lambda i, k, m: None, "wrong_type", ["return"]),
-    (lambda i, k, m: (0, 0), "unrecognised", ["Expected"]),
+    (lambda i, k, m: (0, 0), "unrecognised", ["wrong size", "mode"]),
 ]
 
 
@@ -579,6 +579,23 @@ def test_get_subimages_mistakes_are_named(wrong, mistake, words, hidden):
     assert verdict is not None and verdict.mistake == mistake, verdict.message
     for word in words:
         assert word in verdict.message
+
+
+@pytest.mark.parametrize(("name", "wrong"), [
+    ("conv_output_shape", SHAPE_MISTAKES[0][0]), ("conv_output_shape", SHAPE_MISTAKES[3][0]),
+    ("get_subimages", SUBIMAGE_MISTAKES[2][0]), ("get_subimages", SUBIMAGE_MISTAKES[3][0]),
+    ("get_subimages", SUBIMAGE_MISTAKES[5][0]),
+])
+def test_hidden_shape_messages_explain_on_the_tiny_example(name, wrong):
+    for seed in (1, 2, 3):
+        verdict = first_failure(name, wrong, hidden=True, seed=seed)
+        case = next(c for c in cases(name, hidden=True, seed=seed) if c.label in verdict.message)
+        shapes = (case.args[0], case.args[1]) if name == "conv_output_shape" else (
+            case.args[0].shape, case.args[1].shape)
+        for shape in shapes:
+            assert str(tuple(shape)) not in verdict.message, verdict.message
+            assert f"{shape[0]}x{shape[1]}" not in verdict.message
+        assert "For example" in verdict.message or verdict.mistake == "wrong_shape"
 
 
 @pytest.mark.parametrize(("answer", "mistake"), [("A", "off_by_one"), ("B", "shifted"),
