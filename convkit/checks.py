@@ -573,6 +573,17 @@ def diagnose(
         the detail (expected vs actual on a tiny example for a recognised mistake), and a stable
         ``mistake`` identifier.
 
+    Notes
+    -----
+    ``actual`` is judged by its exact type, so a decoder must hand back what the function
+    returned: a plain ``numpy.ndarray`` (dtype kept), a ``tuple`` of ints for
+    ``conv_output_shape`` (a list is a mistake), a ``dict`` with ``(row, col)`` tuple keys and
+    array values for ``get_subimages``, a ``str`` for ``window_choice``, ``None``, a ``list``;
+    anything else (an ndarray subclass such as ``numpy.matrix`` included) as
+    :class:`Unserializable` naming its type. Hidden cases (``case.hidden``) never have their
+    inputs printed: recognised mistakes are shown on a tiny example, others summarised.
+    Messages are plain text (no markup).
+
     Examples
     --------
     >>> import numpy as np

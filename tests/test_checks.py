@@ -629,6 +629,22 @@ def test_diagnose_never_crashes_and_never_passes_odd_results(name):
             assert not verdict.ok and verdict.mistake and verdict.message.startswith(name)
 
 
+def test_every_message_starts_with_a_short_line_naming_the_problem():
+    table = ([("im_conv", w, m) for w, m, _ in IM_CONV_MISTAKES]
+             + [("convolve", w, m) for w, m, _ in CONVOLVE_MISTAKES]
+             + [(n, w, m) for n, w, m, _ in OPENCV_MISTAKES]
+             + [("flip_kernel", w, m) for w, m, _ in FLIP_MISTAKES]
+             + [(n, w, m) for n, w, m, _ in SMALL_MISTAKES]
+             + [("conv_output_shape", w, m) for w, m, _ in SHAPE_MISTAKES]
+             + [("get_subimages", w, m) for w, m, _ in SUBIMAGE_MISTAKES])
+    for name, wrong, _mistake in table:
+        for hidden in (False, True):
+            message = first_failure(name, wrong, hidden=hidden, seed=1).message
+            head, _, rest = message.partition("\n")
+            assert head.startswith(f"{name}: ") and len(head) <= 100, head
+            assert head.endswith((".", ")")) and rest.strip(), message
+
+
 # --------------------------------------------------------------------------------------------
 # the in-kernel check's own behaviour
 # --------------------------------------------------------------------------------------------
