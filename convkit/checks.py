@@ -34,7 +34,7 @@ import io
 import textwrap
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -149,7 +149,6 @@ class Verdict:
     expected: Any = None
     actual: Any = None
     mistake: str | None = None
-    details: dict = field(default_factory=dict, repr=False)
 
 
 # --------------------------------------------------------------------------------------------

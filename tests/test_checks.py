@@ -722,6 +722,17 @@ def test_raised_in_the_sandbox_is_named(name):
     assert forbidden.mistake == "forbidden_import"
 
 
+def test_raised_may_be_a_whole_traceback():
+    traceback = ("Traceback (most recent call last):\n  File \"<cell>\", line 3, in im_conv\n"
+                 "    out[r, c] = x\nIndexError: index 4 is out of bounds for axis 0 with size 4")
+    verdict = diagnose("im_conv", cases("im_conv")[0], None, raised=traceback)
+    head = verdict.message.splitlines()[0]
+    assert head == "im_conv: your function raised IndexError."
+    assert "out of bounds" in verdict.message and "An index ran past the end" in verdict.message
+    odd = diagnose("im_conv", cases("im_conv")[0], None, raised="")
+    assert odd.mistake == "raised" and "an exception" in odd.message
+
+
 def test_unrecognised_small_visible_case_prints_arrays_in_full():
     case = cases("im_conv")[0]
     actual = reference("im_conv", case) + np.eye(4, 5)
