@@ -4,9 +4,9 @@ The seed lesson linked to pictures on the web; these are drawn with matplotlib
 instead, so they work offline, match the numbers in the lessons, and redraw for
 any image or kernel size.
 
-Both functions return a :class:`matplotlib.figure.Figure` (titled, panels
-titled) and never call ``plt.show``: a notebook shows the returned figure, a
-script saves it.
+Both functions return a :class:`convkit.display.CourseFigure` (a matplotlib
+Figure, titled, panels titled, that shows itself as a PNG when it is the last
+value of a notebook cell) and never touch pyplot: a script saves it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch, Rectangle
+
+from convkit.display import CourseFigure
 
 __all__ = ["MODES", "output_size_diagram", "flip_diagram", "window_starts"]
 
@@ -164,7 +166,7 @@ def output_size_diagram(
         )
     (h, w), (kh, kw) = image_shape, kernel_shape
     extent = (max(h + 2 * kh, w + 2 * kw)) / 3.2
-    fig = Figure(figsize=(3 * extent + 1.0, extent + 1.4), layout="constrained")
+    fig = CourseFigure(figsize=(3 * extent + 1.0, extent + 1.4), layout="constrained")
     axes = fig.subplots(1, 3)
     for ax, mode in zip(axes, MODES, strict=True):
         _draw_mode(ax, image_shape, kernel_shape, mode)
@@ -244,7 +246,7 @@ def flip_diagram(kernel: object) -> Figure:
     limit = float(np.max(np.abs(k))) or 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
     size = max(rows, cols) * 0.7 + 1.2
-    fig = Figure(figsize=(3 * size + 2.4, size + 1.2), layout="constrained")
+    fig = CourseFigure(figsize=(3 * size + 2.4, size + 1.2), layout="constrained")
     axes = fig.subplots(1, 3, gridspec_kw={"wspace": 0.25})
     _draw_kernel(axes[0], k, norm, "the kernel\nK", (0, 0))
     axes[0].set_xlabel("column")

@@ -150,6 +150,12 @@ def test_flip_diagram_rejects_bad_kernels(kernel, error, message):
         flip_diagram(kernel)
 
 
+def test_the_figures_show_themselves_in_a_notebook():
+    """Returned from a cell, a figure must draw as a PNG even without %matplotlib inline."""
+    for fig in (output_size_diagram(), flip_diagram([[1, 2], [3, 4]])):
+        assert fig._repr_png_()[:4] == b"\x89PNG"
+
+
 def test_the_figures_render(tmp_path):
     output_size_diagram().savefig(tmp_path / "sizes.png")
     flip_diagram([[1, 2], [3, 4]]).savefig(tmp_path / "flip.png")
