@@ -681,8 +681,9 @@ def check(name: str, func_or_value: Any, *, hidden: bool = False, seed: int | No
                                inputs_modified=_args_changed(case.args, given))
         if not verdict.ok:
             raise AssertionError(verdict.message)
-    kind = "hidden checks" if hidden else "checks"
-    print(f"{name}: all {len(todo)} {kind} passed.")
+    kind = "hidden check" if hidden else "check"
+    print(f"{name}: the {kind} passed." if len(todo) == 1 else
+          f"{name}: all {len(todo)} {kind}s passed.")
 
 
 def check_conv_output_shape(func: Callable[..., Any], *, hidden: bool = False,
@@ -711,7 +712,7 @@ def check_window_choice(value: Any, *, hidden: bool = False, seed: int | None = 
     Examples
     --------
     >>> check_window_choice("C")
-    window_choice: all 1 checks passed.
+    window_choice: the check passed.
     """
     check("window_choice", value, hidden=hidden, seed=seed)
 
