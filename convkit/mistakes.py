@@ -544,6 +544,11 @@ def conv_mistakes(name: str) -> list[Mistake]:
     out: list[Mistake] = []
     if conv:
         out.append(Mistake(
+            "flipped_image", "you flipped the image, not the kernel.",
+            "Flipping the image turns the whole result upside down and back to front. "
+            "Convolution flips the kernel: im_conv(im, kernel[::-1, ::-1]).",
+            (lambda im, k: correlate(np.asarray(im)[::-1, ::-1], k),)))
+        out.append(Mistake(
             "not_flipped", "the kernel is not flipped.",
             "You computed cross-correlation (what im_conv does). Convolution flips the kernel "
             "left-right AND up-down first: kernel[::-1, ::-1]."
@@ -611,11 +616,19 @@ def conv_mistakes(name: str) -> list[Mistake]:
             abs(a - b) <= 1 for a, b in zip(shape, _valid_shape(im, k), strict=True))
         and shape != im.shape))
     out.append(Mistake(
+        "empty_result", "your result is empty.",
+        "A crop like out[kh//2 : -(kh//2)] is empty when kh // 2 is 0 (a 1-pixel kernel side): "
+        "-0 is 0, and out[0:0] holds nothing. Give the stop explicitly: "
+        "out[top : top + H - kh + 1, left : left + W - kw + 1].",
+        (), lambda im, k, shape: 0 in shape))
+    out.append(Mistake(
         "wrong_mode_same", "the output has the image's size ('same' mode).",
-        "im_conv is valid mode: it only places the kernel where it fits entirely inside the "
-        "image, so the output is smaller, (H - kh + 1, W - kw + 1). Padding the image with "
-        "zeros gives 'same' mode.",
-        (lambda im, k: correlate(im, ek(k), "same"),
+        "Valid mode only places the kernel where it fits entirely inside the image, so the "
+        "output is smaller: (H - kh + 1, W - kw + 1). Padding the image with zeros gives "
+        "'same' mode; an output made with np.zeros_like(im) or np.zeros(im.shape) has its last "
+        "kh - 1 rows and kw - 1 columns never filled.",
+        (lambda im, k: _in_corner(ref(im, k), im.shape),
+         lambda im, k: correlate(im, ek(k), "same"),
          lambda im, k: correlate(im, ek(k), "same",
                                  top_left=((k.shape[0] - 1) // 2, (k.shape[1] - 1) // 2))),
         lambda im, k, shape: shape == im.shape))
@@ -698,6 +711,13 @@ def _anchor_shifts(im: np.ndarray, k: np.ndarray, pad: str) -> list[np.ndarray]:
                         key=lambda rc: abs(rc[0] - ay) + abs(rc[1] - ax))
         out += [same[r:r + vh, c:c + vw] for r, c in starts]
     return out
+
+
+def _in_corner(out: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``out`` written into the top-left corner of zeros of ``shape`` (np.zeros_like(im))."""
+    big = np.zeros(shape)
+    big[:out.shape[0], :out.shape[1]] = out
+    return big
 
 
 def _one_too_far(im: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -289,6 +289,13 @@ def _too_far(im, k):
     return out
 
 
+def _in_corner(im, k):
+    out = np.zeros(im.shape)
+    valid = loop_im_conv(im, k)
+    out[:valid.shape[0], :valid.shape[1]] = valid
+    return out
+
+
 class AlwaysEqual:
     def __eq__(self, other):
         return True
@@ -307,6 +314,7 @@ IM_CONV_MISTAKES = [
     (_too_far, "off_by_one", ["one row or column"]),
     (lambda im, k: scipy.signal.correlate2d(im, k, mode="same"), "wrong_mode_same",
      ["'same'"]),
+    (lambda im, k: _in_corner(im, k), "wrong_mode_same", ["np.zeros_like(im)"]),
     (lambda im, k: scipy.signal.correlate2d(im, k, mode="full"), "wrong_mode_full",
      ["'full'"]),
     (_u8_out, "uint8_wraparound", ["wrap", "255", "astype(np.float64)"]),
@@ -357,6 +365,14 @@ def test_integer_truncation_on_an_integer_image():
     assert "2.5" in verdict.message  # the explanation's example
 
 
+def test_an_empty_crop_names_the_minus_zero_trap():
+    case = next(c for c in cases("im_conv") if c.args[1].shape == (1, 1))
+    im, k = case.args
+    top, left = k.shape[0] // 2, k.shape[1] // 2
+    verdict = diagnose("im_conv", case, loop_im_conv(im, k)[top:-top, left:-left])
+    assert verdict.mistake == "empty_result" and "-0 is 0" in verdict.message
+
+
 def test_matmul_is_recognised_from_the_values_on_a_square_kernel():
     case = cases("im_conv")[1]
     assert case.args[1].shape == (3, 3)
@@ -375,6 +391,7 @@ CONVOLVE_MISTAKES = [
     (loop_im_conv, "not_flipped", ["not flipped", "kernel[::-1, ::-1]"]),
     (lambda im, k: loop_im_conv(im, k[::-1, :]), "half_flipped", ["one direction"]),
     (lambda im, k: scipy.signal.convolve2d(im, k), "wrong_mode_full", ["'full'", "scipy"]),
+    (lambda im, k: loop_im_conv(im[::-1, ::-1], k), "flipped_image", ["flipped the image"]),
     (lambda im, k: _u8_out(im, k, flip=True), "uint8_wraparound", ["wrap"]),
     (lambda im, k: loop_convolve(im, k).T, "transposed", ["rows and columns"]),
 ]
