@@ -569,13 +569,19 @@ def _pad(arr: np.ndarray, widths: Pad, boundary: str) -> np.ndarray:
 def _correlate_valid(
     src: np.ndarray, k: np.ndarray, stride: tuple[int, int]
 ) -> NDArray[np.float64]:
-    """Valid-mode correlation of float64 ``src`` with float64 ``k`` at ``stride``."""
+    """Valid-mode correlation of float64 ``src`` with float64 ``k`` at ``stride``.
+
+    A rank-one kernel runs as a column pass followed by a row pass.
+    """
     factors = _rank_one_factors(k)
-    if factors is not None:
-        column, row = factors
-        vertical = _weighted_sum(src, column[:, np.newaxis], (stride[0], 1))
-        return _weighted_sum(vertical, row[np.newaxis, :], (1, stride[1]))
-    return _weighted_sum(src, k, stride)
+    if stride == (1, 1):
+        if factors is None:
+            return _blocked(src, [k])
+        return _blocked(src, [factors[0][:, np.newaxis], factors[1][np.newaxis, :]])
+    if factors is None:
+        return _strided(src, k, stride)
+    vertical = _strided(src, factors[0][:, np.newaxis], (stride[0], 1))
+    return _strided(vertical, factors[1][np.newaxis, :], (1, stride[1]))
 
 
 def _rank_one_factors(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -607,49 +613,58 @@ def _rank_one_factors(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return column, row
 
 
-def _weighted_sum(
-    src: np.ndarray, k: np.ndarray, stride: tuple[int, int]
-) -> NDArray[np.float64]:
-    """``sum_ij k[i, j] * src[i + sr*r, j + sc*c]`` over the valid positions."""
+def _taps(k: np.ndarray) -> list[tuple[int, int, float]]:
+    """The non-zero kernel entries as ``(row, column, weight)``, in reading order."""
+    return [(int(i), int(j), float(k[i, j])) for i, j in zip(*np.nonzero(k), strict=True)]
+
+
+def _strided(src: np.ndarray, k: np.ndarray, stride: tuple[int, int]) -> NDArray[np.float64]:
+    """``out[r, c] = sum_ij k[i, j] * src[sr*r + i, sc*c + j]`` over the valid positions."""
     kh, kw = k.shape
     sr, sc = stride
-    out_h = (src.shape[0] - kh) // sr + 1
-    out_w = (src.shape[1] - kw) // sc + 1
-    taps = [(int(i), int(j), float(k[i, j])) for i, j in zip(*np.nonzero(k), strict=True)]
-    if not taps:
-        return np.zeros((out_h, out_w))
-    if stride == (1, 1):
-        return _weighted_sum_blocked(src, taps, out_h, out_w)
-    out = np.empty((out_h, out_w))
-    row_stop, col_stop = sr * (out_h - 1) + 1, sc * (out_w - 1) + 1
-    terms = [(src[i : i + row_stop : sr, j : j + col_stop : sc], w) for i, j, w in taps]
-    _accumulate(out, terms, np.empty_like(out))
+    out = np.zeros(((src.shape[0] - kh) // sr + 1, (src.shape[1] - kw) // sc + 1))
+    taps = _taps(k)
+    if taps:
+        row_stop, col_stop = sr * (out.shape[0] - 1) + 1, sc * (out.shape[1] - 1) + 1
+        terms = [(src[i : i + row_stop : sr, j : j + col_stop : sc], w) for i, j, w in taps]
+        _accumulate(out, terms, np.empty_like(out))
     return out
 
 
-def _weighted_sum_blocked(
-    src: np.ndarray, taps: list[tuple[int, int, float]], out_h: int, out_w: int
-) -> NDArray[np.float64]:
-    """Stride-1 weighted sum on the flattened image, one cache-sized block at a time.
+def _blocked(src: np.ndarray, passes: list[np.ndarray]) -> NDArray[np.float64]:
+    """Stride-1 valid correlation of ``src`` with each kernel of ``passes`` in turn.
 
-    In a C-ordered image of width ``W``, pixel ``(r + i, c + j)`` is element
-    ``(r * W + c) + (i * W + j)`` of the flat array: each kernel entry is a
-    fixed offset, and its slice is contiguous. Output "rows" are computed ``W``
-    wide; the last ``kw - 1`` columns wrap around into the next row and are
-    cropped at the end.
+    Works on the flattened image: in a C-ordered image of width ``W``, pixel
+    ``(r + i, c + j)`` is element ``(r * W + c) + (i * W + j)``, so each kernel
+    entry is a fixed offset and its slice is contiguous. Output rows are
+    computed ``W`` wide (the last ``kw - 1`` columns wrap into the next row and
+    are dropped), a few rows at a time, so that every pass over a block runs in
+    cache. With two passes (a column, then a row) the intermediate never leaves
+    the block.
     """
+    height, width = src.shape
+    out_h = height - sum(k.shape[0] - 1 for k in passes)
+    out_w = width - sum(k.shape[1] - 1 for k in passes)
+    stages = [[(i * width + j, w) for i, j, w in _taps(k)] for k in passes]
+    if not all(stages):
+        return np.zeros((out_h, out_w))
+    out = np.empty((out_h, out_w))
     flat = np.ascontiguousarray(src).reshape(-1)
-    width = src.shape[1]
-    offsets = [(i * width + j, w) for i, j, w in taps]
-    needed = (out_h - 1) * width + out_w  # the first element past the last output
-    out = np.empty(out_h * width)
-    scratch = np.empty(min(needed, _BLOCK))
-    for start in range(0, needed, _BLOCK):
-        stop = min(needed, start + _BLOCK)
-        terms = [(flat[start + off : stop + off], w) for off, w in offsets]
-        _accumulate(out[start:stop], terms, scratch[: stop - start])
-    result = out.reshape(out_h, width)
-    return result if out_w == width else np.ascontiguousarray(result[:, :out_w])
+    block_rows = max(1, min(out_h, _BLOCK // width))
+    buffers = [np.empty(block_rows * width) for _ in range(len(stages) + 1)]
+    scratch = buffers.pop()
+    for top in range(0, out_h, block_rows):
+        rows = min(block_rows, out_h - top)
+        source, start = flat, top * width
+        for number, (taps, buffer) in enumerate(zip(stages, buffers, strict=True)):
+            # a column pass feeds the row pass whole rows; the last pass stops at out_w
+            last = number == len(stages) - 1
+            n = (rows - 1) * width + out_w if last else rows * width
+            terms = [(source[start + off : start + off + n], w) for off, w in taps]
+            _accumulate(buffer[:n], terms, scratch[:n])
+            source, start = buffer, 0
+        out[top : top + rows] = buffers[-1][: rows * width].reshape(rows, width)[:, :out_w]
+    return out
 
 
 def _accumulate(
