@@ -467,7 +467,8 @@ def cases(name: str, *, hidden: bool = False, seed: int | None = None) -> list[C
         return [Case("your answer", (), hidden)]
     if name in ("im_conv", "convolve", "opencv_im_conv", "opencv_convolve"):
         opencv = name.startswith("opencv")
-        return _conv_hidden(rng, opencv) if hidden else _conv_visible(opencv)
+        built = _conv_hidden(rng, opencv) if hidden else _conv_visible(opencv)
+        return [Case(c.label, c.copy_args(), c.hidden) for c in built]
     builders: dict[str, Callable[[bool, np.random.Generator], list[Case]]] = {
         "conv_output_shape": _shape_cases,
         "get_subimages": _subimage_cases,
@@ -476,7 +477,8 @@ def cases(name: str, *, hidden: bool = False, seed: int | None = None) -> list[C
         "sharpen_kernel": _sharpen_cases,
         "gradient_magnitude": _gradient_cases,
     }
-    return builders[name](hidden, rng)
+    # copies, so no caller can change the module's kernels or another call's cases
+    return [Case(c.label, c.copy_args(), c.hidden) for c in builders[name](hidden, rng)]
 
 
 # --------------------------------------------------------------------------------------------
