@@ -53,14 +53,16 @@ Pixels beyond the border: ``boundary``
 to invent them (it has no effect in ``"valid"`` mode). Padding the row
 ``a b c d`` by two pixels:
 
-=============  ===================  ============  ===============  =====================
-``boundary``   padded row           ``np.pad``    SciPy            OpenCV ``borderType``
-=============  ===================  ============  ===============  =====================
-``"zero"``     ``0 0|a b c d|0 0``  "constant"    "fill"           BORDER_CONSTANT
-``"reflect"``  ``b a|a b c d|d c``  "symmetric"   "symm"           BORDER_REFLECT
-``"replicate"`` ``a a|a b c d|d d`` "edge"        (none)           BORDER_REPLICATE
-``"wrap"``     ``c d|a b c d|a b``  "wrap"        "wrap"           BORDER_WRAP
-=============  ===================  ============  ===============  =====================
+===============  =======================  ===============  ==========  =====================
+``boundary``     padded row               ``np.pad`` mode  SciPy       OpenCV ``borderType``
+===============  =======================  ===============  ==========  =====================
+``"zero"``       ``0 0 | a b c d | 0 0``  ``"constant"``   ``"fill"``  ``BORDER_CONSTANT``
+``"reflect"``    ``b a | a b c d | d c``  ``"symmetric"``  ``"symm"``  ``BORDER_REFLECT``
+``"replicate"``  ``a a | a b c d | d d``  ``"edge"``       (none)      ``BORDER_REPLICATE``
+``"wrap"``       ``c d | a b c d | a b``  ``"wrap"``       ``"wrap"``  ``BORDER_WRAP`` (1)
+===============  =======================  ===============  ==========  =====================
+
+(1) ``cv2.filter2D`` does not accept ``BORDER_WRAP``; ``cv2.copyMakeBorder`` does.
 
 ``"reflect"`` mirrors the image *including* the edge pixel (``a`` appears
 twice). Beware: NumPy's ``np.pad(mode="reflect")`` and OpenCV's default border
@@ -84,9 +86,10 @@ and, for each, adds the weight times a shifted slice of the (padded) image::
 
 That is the formula above with the two sums swapped. For speed it works through
 the image in cache-sized blocks, skips zero weights, adds (rather than
-multiplies) weights of 1 and -1, and runs a kernel that is the outer product of
-a column and a row (a box blur, a Gaussian, Sobel) as two 1-D passes. All of
-these agree with the direct sum to rounding (about 1e-16 relative).
+multiplies) weights of 1 and -1, and, when it saves work, runs a kernel that is
+the outer product of a column and a row (a box blur, a Gaussian) as a column
+pass followed by a row pass. All of these agree with the direct sum up to
+rounding (a few times 1e-16 of the sum of ``|weight * pixel|``).
 
 Examples
 --------
