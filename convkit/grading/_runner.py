@@ -1,0 +1,926 @@
+"""The inside of the grader's sandbox: run a student's answer cells in this fresh process.
+
+:func:`convkit.grading.sandbox.run_in_sandbox` starts this file as
+``python -I -B _runner.py WORKDIR`` in a new session, with a minimal environment,
+and kills its process group when it is done. Standard library and NumPy only: this
+file never imports ``convkit``, which the code it runs may not read.
+
+What happens, in order (nothing the student wrote runs before step 6):
+
+1. read ``WORKDIR/job.json`` (the grader's instructions), delete it, set the
+   resource limits (CPU seconds, address space, file size, open files, no core);
+2. import NumPy, the exercise's allowed modules (``cv2`` with one thread) and the
+   standard-library modules answer code commonly imports (after step 4 the
+   interpreter's own folder may be unreadable);
+3. read the input arrays (``inputs.npys``: ``.npy`` records back to back, read with
+   ``allow_pickle=False``) and build the trusted ``given`` functions;
+4. when started as root, become ``nobody`` (uid/gid 65534, no groups); then
+   ``RLIMIT_NPROC = 0``, so no process or thread can start;
+5. install an audit hook (``sys.addaudithook``; it cannot be removed) whose policy
+   lives only in its closure, in immutable objects, and which uses only functions
+   captured here (never a module attribute the student could replace);
+6. run each answer cell in one namespace (a cell that raises is recorded, the run
+   goes on), then call the graded function on fresh copies of every case's
+   arguments, capturing what it prints and whether it changed its inputs;
+7. write ``results-<token>.json`` and ``arrays-<token>.npys`` (names the student
+   cannot guess, created with ``O_EXCL | O_NOFOLLOW``) and leave with ``os._exit``
+   (no ``atexit`` handler or finaliser of the student's runs after that).
+
+Threat model. The student's code runs in this process, so it can reach this
+module's globals and, through a signal handler's ``frame`` argument, this runner's
+frames: it could then hide that its inputs were modified or that a blocked action
+was attempted, or write results of its choosing. None of that gains a point: the
+grader compares every returned value with the reference in its own process, and
+values that the function could not compute it cannot forge either. What the student
+must never get is a capability: reading the solutions, the reference code or other
+students' files, a forbidden library, a process, a socket, or the grader's memory.
+Those are refused by the hook (whose policy it cannot reach: frames, ``gc`` and
+``__code__`` surgery are refused) and, underneath it, by the operating system
+(``nobody``, ``RLIMIT_NPROC = 0``, the limits, the killed process group).
+
+Wire format of the results (plain JSON, read with ``json.loads``): every value is
+tagged so that nothing needs ``eval`` or pickle: ``None``, ``true``/``false``,
+integers, strings and finite floats are themselves; ``{"t": "float", "v": "nan"}``,
+``{"t": "complex", "re": .., "im": ..}``, ``{"t": "tuple"|"list"|"set"|"frozenset",
+"v": [..]}``, ``{"t": "dict", "v": [[key, value], ..]}``, ``{"t": "ndarray", "i": n}``
+(the n-th record of the arrays file) and ``{"t": "unserializable", "type": name}``.
+"""
+
+import os
+import sys
+
+#: stdlib modules imported before the identity drop, so that answer code can import
+#: them even when the interpreter's folder is not readable by ``nobody``
+PRELOAD = (
+    "math", "cmath", "random", "statistics", "fractions", "decimal", "functools",
+    "itertools", "collections", "collections.abc", "operator", "copy", "typing",
+    "dataclasses", "heapq", "bisect", "array", "struct", "time", "warnings", "re",
+    "string", "textwrap", "numbers", "enum", "contextlib", "traceback", "linecache",
+    "json", "io", "types", "abc", "signal", "numpy.random", "numpy.fft", "numpy.linalg",
+    "numpy.polynomial", "numpy.ma", "numpy.lib.stride_tricks",
+)
+
+#: modules answer code may never import (whatever the exercise allows): they start
+#: processes or threads of the OS, open sockets, call C, or open files behind the hook
+ALWAYS_FORBIDDEN = frozenset({
+    "ctypes", "_ctypes", "_posixsubprocess", "subprocess", "multiprocessing",
+    "_multiprocessing", "concurrent", "socket", "_socket", "ssl", "_ssl", "select",
+    "selectors", "asyncio", "_asyncio", "pty", "tty", "termios", "fcntl", "mmap",
+    "sqlite3", "_sqlite3", "dbm", "_dbm", "_gdbm", "_xxsubinterpreters",
+    "_xxinterpchannels", "_testcapi", "_testinternalcapi", "_testbuffer",
+    "_testmultiphase", "_testimportmultiple", "resource", "_tkinter", "tkinter",
+    "webbrowser", "urllib", "http", "ftplib", "smtplib", "poplib", "imaplib",
+    "nntplib", "telnetlib", "xmlrpc", "socketserver", "pdb", "bdb",
+})
+
+#: imported as harmless stand-ins: plotting or display code in an answer cell does nothing
+STUB_MODULES = frozenset({"matplotlib", "IPython", "ipywidgets", "tqdm"})
+
+#: events refused outright (the action, in words)
+DENY_EVENTS = {
+    "os.system": "starting a shell (os.system)",
+    "os.exec": "replacing the process (os.exec*)",
+    "os.spawn": "starting a process (os.spawn*)",
+    "os.posix_spawn": "starting a process (os.posix_spawn)",
+    "os.fork": "starting a process (os.fork)",
+    "os.forkpty": "starting a process (os.forkpty)",
+    "subprocess.Popen": "starting a process (subprocess)",
+    "_posixsubprocess.fork_exec": "starting a process (_posixsubprocess)",
+    "pty.spawn": "starting a process (pty.spawn)",
+    "os.startfile": "starting a program (os.startfile)",
+    "webbrowser.open": "opening a web browser",
+    "os.symlink": "creating a symbolic link",
+    "os.link": "creating a hard link",
+    "sys._current_frames": "inspecting frames (sys._current_frames)",
+    "sys._current_exceptions": "inspecting frames (sys._current_exceptions)",
+    "sys.settrace": "tracing (sys.settrace)",
+    "sys.setprofile": "profiling (sys.setprofile)",
+    "sys.monitoring.register_callback": "tracing (sys.monitoring)",
+    "gc.get_objects": "walking the garbage collector (gc.get_objects)",
+    "gc.get_referrers": "walking the garbage collector (gc.get_referrers)",
+    "gc.get_referents": "walking the garbage collector (gc.get_referents)",
+    "cpython.PyInterpreterState_New": "starting a sub-interpreter",
+    "resource.setrlimit": "changing resource limits",
+    "resource.prlimit": "changing resource limits",
+    "fcntl.ioctl": "ioctl on a file descriptor",
+    "fcntl.fcntl": "fcntl on a file descriptor",
+    "fcntl.flock": "locking a file",
+    "fcntl.lockf": "locking a file",
+    "os.lockf": "locking a file",
+    "mmap.__new__": "memory-mapping a file",
+    "signal.pthread_kill": "signalling a thread",
+}
+
+#: event-name prefixes refused outright
+DENY_PREFIXES = (
+    ("socket.", "network access (socket)"),
+    ("ctypes.", "calling C code (ctypes)"),
+    ("sqlite3.", "opening a database (sqlite3)"),
+    ("syslog.", "writing to the system log"),
+    ("http.client.", "network access (http)"),
+    ("urllib.", "network access (urllib)"),
+    ("ftplib.", "network access (ftplib)"),
+    ("smtplib.", "network access (smtplib)"),
+    ("poplib.", "network access (poplib)"),
+    ("imaplib.", "network access (imaplib)"),
+    ("nntplib.", "network access (nntplib)"),
+    ("telnetlib.", "network access (telnetlib)"),
+    ("ensurepip.", "installing packages"),
+    ("shutil.", None),  # None: allowed when every path argument is inside the workdir
+)
+
+#: events that change files: allowed only inside the workdir (argument positions of paths)
+PATH_EVENTS = {
+    "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
+    "os.chmod": (0,), "os.chown": (0,), "os.utime": (0,), "os.truncate": (0,),
+    "os.chdir": (0,), "os.setxattr": (0,), "os.removexattr": (0,),
+}
+
+#: events that read folders or metadata: allowed where reading is
+READ_EVENTS = {"os.listdir": 0, "os.scandir": 0, "os.getxattr": 0, "os.listxattr": 0}
+
+#: attributes that hand out frames (whose f_back leads to the runner's own frames)
+FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
+
+#: how the call site looks in tracebacks (compiled from this string, not this file)
+CALL_SOURCE = """\
+def call(function, arguments):
+    try:
+        return True, function(*arguments)
+    except BaseException as error:
+        return False, error
+"""
+
+#: the trusted ``given`` functions: plain NumPy, no validation beyond what the lessons need
+GIVEN_SOURCE = """\
+def im_conv(im, kernel):
+    im = np.asarray(im, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if im.ndim != 2 or kernel.ndim != 2:
+        raise ValueError("im and kernel must be 2-D arrays")
+    kh, kw = kernel.shape
+    oh, ow = im.shape[0] - kh + 1, im.shape[1] - kw + 1
+    if kh < 1 or kw < 1 or oh < 1 or ow < 1:
+        raise ValueError(f"kernel {kernel.shape} must fit inside im {im.shape}")
+    out = np.zeros((oh, ow))
+    for r in range(kh):
+        for c in range(kw):
+            out += kernel[r, c] * im[r:r + oh, c:c + ow]
+    return out
+
+
+def flip_kernel(kernel):
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 2:
+        raise ValueError("kernel must be a 2-D array")
+    return kernel[::-1, ::-1].copy()
+
+
+def convolve(im, kernel):
+    return im_conv(im, flip_kernel(kernel))
+
+
+def conv_output_shape(im_shape, kernel_shape, mode):
+    (h, w), (kh, kw) = im_shape, kernel_shape
+    if mode == "valid":
+        return (h - kh + 1, w - kw + 1)
+    if mode == "same":
+        return (h, w)
+    if mode == "full":
+        return (h + kh - 1, w + kw - 1)
+    raise ValueError(f"mode must be 'full', 'same' or 'valid'; got {mode!r}")
+
+
+def get_subimages(im, kernel):
+    im, kernel = np.asarray(im), np.asarray(kernel)
+    kh, kw = kernel.shape
+    return {(r, c): im[r:r + kh, c:c + kw].copy()
+            for r in range(im.shape[0] - kh + 1) for c in range(im.shape[1] - kw + 1)}
+"""
+
+NOBODY = 65534
+MAX_VIOLATIONS = 50
+MAX_MESSAGE = 600
+MAX_FRAMES = 6
+
+
+def main() -> None:
+    """Run the job in ``sys.argv[1]`` and exit (see the module docstring)."""
+    import json
+
+    workdir = os.path.realpath(sys.argv[1])
+    with open(os.path.join(workdir, "job.json"), encoding="utf-8") as handle:
+        job = json.load(handle)
+    os.unlink(os.path.join(workdir, "job.json"))
+    token = job["token"]
+    results_path = os.path.join(workdir, f"results-{token}.json")
+    arrays_path = os.path.join(workdir, f"arrays-{token}.npys")
+    writer = _make_writer(results_path, arrays_path)
+    try:
+        _set_limits(job["limits"])
+        setup = _setup(job, workdir, results_path, arrays_path)
+    except BaseException as error:  # noqa: B036 - report any setup failure to the grader
+        writer({"fatal": f"{type(error).__name__}: {error}"[:MAX_MESSAGE]}, [])
+        os._exit(0)
+    try:
+        results, arrays = _run(job, setup)
+    except BaseException as error:  # noqa: B036 - e.g. MemoryError while encoding
+        writer({"fatal": f"{type(error).__name__}: {error}"[:MAX_MESSAGE]}, [])
+        os._exit(0)
+    writer(results, arrays, setup["np"].save)
+    os._exit(0)
+
+
+def _set_limits(limits: dict) -> None:
+    """Resource limits, set by the runner itself (``preexec_fn`` is unsafe in a threaded grader)."""
+    import resource
+
+    for name, value in limits.items():
+        which = getattr(resource, name)
+        value = int(value)
+        resource.setrlimit(which, (value, value))
+
+
+def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict:
+    """Steps 2 to 5 of the module docstring; returns what the run needs."""
+    import importlib
+    import importlib.util
+    import linecache
+    import resource
+    import sysconfig
+
+    import numpy as np
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - a missing optional module is not an error
+            continue
+    allowed = tuple(job["allowed_modules"])
+    for name in allowed:
+        module = importlib.import_module(name)
+        if name == "cv2":
+            module.setNumThreads(1)  # OpenCV's pool would need threads, which RLIMIT_NPROC stops
+            module.ocl.setUseOpenCL(False)
+
+    with open(os.path.join(workdir, "inputs.npys"), "rb") as handle:
+        inputs = []
+        for _ in range(int(job["n_inputs"])):
+            array = np.load(handle, allow_pickle=False)
+            if type(array) is not np.ndarray:
+                raise TypeError("the grader's inputs must be plain arrays")
+            array.flags.writeable = False
+            inputs.append(array)
+
+    given_namespace = {"np": np, "__builtins__": __builtins__, "__name__": "convkit_given"}
+    exec(compile(GIVEN_SOURCE, "<convkit given>", "exec"), given_namespace)
+    given = {name: given_namespace[name] for name in job["given"]}
+    call_namespace = {"__builtins__": {}, "BaseException": BaseException}
+    exec(compile(CALL_SOURCE, "<convkit sandbox>", "exec"), call_namespace)
+
+    forbidden = frozenset(job["forbid"]) - frozenset(allowed)
+    rules = _read_rules(workdir, forbidden | ALWAYS_FORBIDDEN, job["protected"], allowed,
+                        importlib.util, sysconfig)
+    sources = list(job["sources"])
+    for index, source in enumerate(sources, start=1):
+        lines = source.splitlines(keepends=True)
+        linecache.cache[_cell_name(index)] = (len(source), None, lines, _cell_name(index))
+
+    # 4. who we are: nobody, and no new process or thread from here on
+    if job["drop_identity"] and os.getuid() == 0:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+        if os.getuid() != NOBODY or os.geteuid() != NOBODY:
+            raise PermissionError("could not drop to uid nobody")
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+
+    # 5. lock down
+    sys.dont_write_bytecode = True
+    sys.path[:] = [entry for entry in sys.path if entry and _decide(rules, os.path.realpath(entry))]
+    for name in list(sys.modules):
+        if name.partition(".")[0] in ALWAYS_FORBIDDEN:
+            del sys.modules[name]
+    posixsubprocess = sys.modules.get("_posixsubprocess")
+    if posixsubprocess is not None and hasattr(posixsubprocess, "fork_exec"):
+        del posixsubprocess.fork_exec
+    violations: list[str] = []
+    if job["hook"]:
+        sys.meta_path.insert(0, _ImportGate(forbidden | ALWAYS_FORBIDDEN))
+        _install_hook(
+            workdir=workdir,
+            outputs=frozenset({results_path, arrays_path}),
+            rules=rules,
+            forbidden=forbidden | ALWAYS_FORBIDDEN,
+            violations=violations,
+        )
+    return {
+        "np": np, "inputs": inputs, "given": given, "call": call_namespace["call"],
+        "sources": sources, "violations": violations,
+    }
+
+
+def _cell_name(index: int) -> str:
+    return f"<answer cell {index}>"
+
+
+def _read_rules(workdir, forbidden, protected, allowed, importlib_util, sysconfig) -> tuple:
+    """``(folder, allowed)`` pairs; the longest folder containing a path decides, a tie denies."""
+    real = os.path.realpath
+    allow = {workdir, "/dev/null", "/dev/urandom", "/dev/random"}
+    paths = sysconfig.get_paths()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        if paths.get(key):
+            allow.add(real(paths[key]))
+    for entry in sys.path:
+        if entry and os.path.isdir(entry):
+            allow.add(real(entry))
+    deny = {real(path) for path in protected}
+    for key in ("stdlib", "platstdlib"):
+        if paths.get(key):
+            deny.add(real(os.path.join(paths[key], "site-packages")))
+    for name in sorted(forbidden):
+        if name in allowed or name in sys.builtin_module_names:
+            continue
+        try:
+            spec = importlib_util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            continue
+        for location in spec.submodule_search_locations or ():
+            deny.add(real(location))
+        if spec.origin and spec.submodule_search_locations is None and spec.has_location:
+            deny.add(real(spec.origin))
+    rules = [(path, True) for path in allow] + [(path, False) for path in deny]
+    return tuple(sorted(rules, key=lambda rule: (-len(rule[0]), rule[1])))
+
+
+def _decide(rules: tuple, path: str) -> bool:
+    """Whether ``path`` (absolute, resolved) may be read, by the longest matching rule."""
+    for folder, allowed in rules:
+        if path == folder or path.startswith(folder.rstrip("/") + "/"):
+            return allowed
+    return False
+
+
+class _ImportGate:
+    """First meta-path finder: a clear refusal for forbidden imports, stand-ins for plotting.
+
+    It raises through ``sys.audit`` so that the hook records the refusal; removing this
+    finder changes nothing but messages (the hook's ``import`` and ``open`` rules still
+    refuse the import).
+    """
+
+    def __init__(self, forbidden: frozenset):
+        self._forbidden = forbidden
+
+    def find_spec(self, fullname, path=None, target=None):
+        import importlib.machinery
+
+        top = str.__str__(fullname).partition(".")[0]
+        if top in self._forbidden:
+            sys.audit("convkit.sandbox.import", fullname)
+        if top in STUB_MODULES:
+            return importlib.machinery.ModuleSpec(fullname, _StubLoader(), is_package=True)
+        return None
+
+
+class _Stub:
+    """Does nothing, whatever is asked of it (``plt.imshow(...)``, ``fig, ax = ...``)."""
+
+    def __call__(self, *args, **kwargs):
+        return _Stub()
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Stub()
+
+    def __getitem__(self, key):
+        return _Stub()
+
+    def __iter__(self):
+        return iter((_Stub(), _Stub()))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class _StubLoader:
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        def stub_attribute(name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return _Stub()
+
+        module.__getattr__ = stub_attribute
+
+
+def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
+    """Install the audit hook. Everything it uses is captured here, as closure variables.
+
+    Nothing keeps a reference to the hook (the interpreter's list of hooks is not
+    reachable from Python, ``gc.get_referrers`` is refused), and its policy is held in
+    frozensets, tuples and strings, so answer code can neither reach nor change it.
+    Builtins and module functions are captured now: replacing ``builtins.type`` or
+    ``os.lstat`` later changes nothing here. It never calls a method of an object the
+    student made: paths must be ``str``, ``bytes`` or ``int`` (a path-like object is
+    refused, since converting it twice could give two different answers).
+    """
+    _type, _len, _str, _bytes, _int, _tuple = type, len, str, bytes, int, tuple
+    _str_str, _bytes_decode, _repr = str.__str__, bytes.decode, repr
+    _lstat, _readlink, _getcwd, _getpid = os.lstat, os.readlink, os.getcwd, os.getpid
+    _OSError, _TypeError = OSError, TypeError
+    _append = violations.append
+    _deny_events, _deny_prefixes = dict(DENY_EVENTS), tuple(DENY_PREFIXES)
+    _path_events, _read_events = dict(PATH_EVENTS), dict(READ_EVENTS)
+    _frame_attributes = FRAME_ATTRIBUTES
+    _write_bits = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    _own_pid = os.getpid()
+    _workdir = workdir
+
+    class SandboxDenied(PermissionError, ValueError):
+        """Raised into the student's code when the sandbox refuses an action."""
+
+    def deny(what):
+        if what not in violations and _len(violations) < MAX_VIOLATIONS:
+            _append(what)
+        raise SandboxDenied(f"convkit sandbox: {what} is not allowed while grading")
+
+    def text(value):
+        """An exact str for a str or bytes argument, else None."""
+        try:
+            return _str_str(value)
+        except _TypeError:
+            pass
+        try:
+            return _bytes_decode(value, "utf-8", "surrogateescape")
+        except _TypeError:
+            return None
+
+    def resolve(path):
+        """Like os.path.realpath, built only from captured C functions."""
+        if not path.startswith("/"):
+            path = _getcwd() + "/" + path
+        todo = path.split("/")
+        todo.reverse()
+        done = []
+        links = 0
+        while todo:
+            part = todo.pop()
+            if part == "" or part == ".":
+                continue
+            if part == "..":
+                if done:
+                    done.pop()
+                continue
+            candidate = "/" + "/".join(done + [part])
+            try:
+                mode = _lstat(candidate).st_mode
+            except _OSError:
+                done.append(part)
+                continue
+            if (mode & 0o170000) == 0o120000:
+                links += 1
+                if links > 40:
+                    return None
+                target = _readlink(candidate)
+                if target.startswith("/"):
+                    done = []
+                parts = target.split("/")
+                parts.reverse()
+                todo.extend(parts)
+            else:
+                done.append(part)
+        return "/" + "/".join(done)
+
+    def readable(path):
+        for folder, allowed in rules:
+            if path == folder or path.startswith(folder + "/"):
+                return allowed
+        return False
+
+    def inside_workdir(path):
+        return path == _workdir or path.startswith(_workdir + "/")
+
+    def check_open(args):
+        path, mode, flags = args[0], args[1], args[2]
+        if _type(path) is _int:
+            deny(f"open of file descriptor {_repr(path)}")
+        name = text(path)
+        if name is None:
+            deny(f"open of a {_type(path).__name__} path (use a str)")
+        where = resolve(name)
+        if where is None:
+            deny(f"open({_repr(name)})")
+        writing = False
+        if _type(mode) is _str:
+            writing = "w" in mode or "a" in mode or "x" in mode or "+" in mode
+        elif _type(flags) is _int:
+            writing = (flags & _write_bits) != 0
+        if writing:
+            if where not in outputs:
+                deny(f"writing to {_repr(name)}")
+        elif not readable(where):
+            deny(f"open({_repr(name)})")
+
+    def check_paths(event, args, positions, rule):
+        for position in positions:
+            if position >= _len(args):
+                continue
+            value = args[position]
+            if value is None:
+                continue
+            name = text(value)
+            if name is None:
+                deny(f"{event} of a {_type(value).__name__}")
+            where = resolve(name)
+            if where is None or not rule(where):
+                deny(f"{event}({_repr(name)})")
+
+    def hook(event, args):
+        if _type(event) is not _str:
+            event = _str_str(event)
+        if event == "open":
+            check_open(args)
+        elif event == "import":
+            name = text(args[0]) if _len(args) else None
+            if name is None:
+                deny("an import by a non-str name")
+            top = name.partition(".")[0]
+            if top in forbidden:
+                deny(f"import of {name}")
+            if _len(args) > 1 and args[1] is not None:  # an extension module's file
+                check_paths("import of " + name + " from", args, (1,), readable)
+        elif event == "convkit.sandbox.import":
+            deny(f"import of {text(args[0]) if _len(args) else '?'}")
+        elif event == "object.__getattr__":
+            if _len(args) > 1 and _type(args[1]) is _str and args[1] in _frame_attributes:
+                deny(f"access to stack frames ({args[1]})")
+        elif event == "object.__setattr__":
+            if _len(args) > 1 and _type(args[1]) is _str and args[1] == "__code__":
+                deny("replacing a function's __code__")
+        elif event == "sys._getframe":  # not recorded: the stdlib tries it and copes
+            raise SandboxDenied("convkit sandbox: sys._getframe is not allowed while grading")
+        elif event in _deny_events:
+            deny(_deny_events[event])
+        elif event == "os.kill" or event == "os.killpg":
+            if not (_len(args) and _type(args[0]) is _int and args[0] in (0, _own_pid)):
+                deny(f"sending a signal to another process ({event})")
+        elif event in _read_events:
+            value = args[0] if _len(args) else None
+            if _type(value) is _int:
+                deny(f"{event} of a file descriptor")
+            check_paths(event, ("." if value is None else value,), (0,), readable)
+        elif event in _path_events:
+            if event == "os.truncate" and _len(args) and _type(args[0]) is _int:
+                deny("truncating a file descriptor")
+            check_paths(event, args, _path_events[event], inside_workdir)
+        else:
+            for prefix, what in _deny_prefixes:
+                if event.startswith(prefix):
+                    if what is None:
+                        check_paths(event, args, _tuple(range(_len(args))), inside_workdir)
+                    else:
+                        deny(what)
+
+    sys.addaudithook(hook)
+
+
+def _run(job: dict, setup: dict) -> tuple[dict, list]:
+    """Step 6: exec the cells, run the cases; returns the results and the arrays to write."""
+    np = setup["np"]
+    inputs, call, violations = setup["inputs"], setup["call"], setup["violations"]
+    tools = _make_tools(np, inputs, job)
+    capture = tools["capture"]
+    name, kind = job["name"], job["kind"]
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "np": np,
+                 "get_ipython": lambda: _Stub(), "display": lambda *a, **k: None}
+    for module in job["allowed_modules"]:
+        namespace[module.partition(".")[0]] = sys.modules[module.partition(".")[0]]
+    namespace.update(setup["given"])
+    cell_errors = []
+    for index, source in enumerate(setup["sources"], start=1):
+        with capture() as _:
+            # through ``call``, so that a traceback starts in "<convkit sandbox>", not here
+            ok, error = call(compile, (source, _cell_name(index), "exec", 0, True))
+            if ok:
+                ok, error = call(exec, (error, namespace))
+        if not ok:
+            cell_errors.append(tools["describe"](error))
+        del error
+    namespace.update(setup["given"])  # the trusted versions win over any redefinition
+
+    results = {"cell_errors": cell_errors, "cases": [], "missing": name not in namespace}
+    if not results["missing"]:
+        if kind == "value":
+            for _ in range(max(1, len(job["cases"]))):
+                results["cases"].append(tools["outcome"](True, namespace[name], False, "", ""))
+        else:
+            function = namespace[name]
+            for spec in job["cases"]:
+                arguments = tools["build"](spec)
+                with capture() as streams:
+                    ok, value = call(function, arguments)
+                modified = not tools["same_arguments"](arguments, spec)
+                del arguments
+                results["cases"].append(tools["outcome"](ok, value, modified, *streams()))
+                del value
+    results["violations"] = list(violations)
+    return tools["finish"](results)
+
+
+def _make_tools(np, inputs: list, job: dict) -> dict:
+    """The runner's own helpers, built now from captured references (see the threat model)."""
+    import contextlib
+    import io
+    import math
+
+    _type, _len, _str, _int, _float, _bool = type, len, str, int, float, bool
+    _list, _tuple, _dict, _set, _frozenset, _complex = list, tuple, dict, set, frozenset, complex
+    _isinstance, _sys, _TypeError, _str_str = isinstance, sys, TypeError, str.__str__
+    _ndarray = np.ndarray
+    _scalar_types = frozenset(
+        _type(t(0)) for t in (
+            np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+            np.uint64, np.float16, np.float32, np.float64, np.longdouble, np.complex64,
+            np.complex128, np.clongdouble, np.intc, np.uintc, np.longlong, np.ulonglong,
+        )
+    )
+    _type_name = _type.__dict__["__name__"].__get__
+    _float_repr = _float.__repr__
+    _excepthook = sys.__excepthook__
+    _StringIO = io.StringIO
+    _MemoryError, _BaseException = MemoryError, BaseException
+    _isfinite = math.isfinite
+    limit = int(job["output_limit"])
+    array_budget = [int(job["array_budget"])]
+    arrays: list = []
+    node_budget = [200_000]
+
+    class Capture:
+        """A text stream that keeps the first ``limit`` characters written to it."""
+
+        encoding = "utf-8"
+        errors = "replace"
+
+        def __init__(self):
+            self._parts: list[str] = []
+            self._size = 0
+            self.truncated = False
+
+        def write(self, text):
+            if not _isinstance(text, _str):
+                raise _TypeError(f"write() argument must be str, not {_type_name(_type(text))}")
+            text = _str_str(text)
+            if self._size < limit:
+                self._parts.append(text[: limit - self._size])
+            if self._size + _len(text) > limit:
+                self.truncated = True
+            self._size += _len(text)
+            return _len(text)
+
+        def writelines(self, lines):
+            for line in lines:
+                self.write(line)
+
+        def flush(self):
+            pass
+
+        def isatty(self):
+            return False
+
+        def getvalue(self):
+            value = "".join(self._parts)
+            return value + "\n[... output truncated]" if self.truncated else value
+
+    @contextlib.contextmanager
+    def capture():
+        out, err = Capture(), Capture()
+        saved = _sys.stdout, _sys.stderr
+        _sys.stdout, _sys.stderr = out, err
+        try:
+            yield lambda: (out.getvalue(), err.getvalue())
+        finally:
+            _sys.stdout, _sys.stderr = saved
+
+    def build(spec):
+        """Fresh Python objects for a case's tagged arguments (arrays copied)."""
+        return _tuple(decode(item) for item in spec)
+
+    def decode(item):
+        if _type(item) is not _dict:
+            return item
+        tag = item["t"]
+        if tag == "ndarray":
+            return inputs[item["i"]].copy()
+        if tag == "float":
+            return _float(item["v"])
+        if tag == "complex":
+            return _complex(decode(item["re"]), decode(item["im"]))
+        if tag == "dict":
+            return {decode(k): decode(v) for k, v in item["v"]}
+        values = [decode(v) for v in item["v"]]
+        return {"tuple": _tuple, "list": _list, "set": _set, "frozenset": _frozenset}[tag](values)
+
+    def same(value, item):
+        """Whether ``value`` still equals the tagged ``item`` (exact types, exact bytes)."""
+        if _type(item) is not _dict:
+            return _type(value) is _type(item) and value == item
+        tag = item["t"]
+        if tag == "ndarray":
+            original = inputs[item["i"]]
+            return (_type(value) is _ndarray and value.dtype == original.dtype
+                    and value.shape == original.shape and value.tobytes() == original.tobytes())
+        if tag == "float":
+            return _type(value) is _float and _float_repr(value) == _float_repr(_float(item["v"]))
+        if tag == "complex":
+            return _type(value) is _complex and same(value.real, item["re"]) and same(
+                value.imag, item["im"])
+        if tag == "dict":
+            if _type(value) is not _dict or _len(value) != _len(item["v"]):
+                return False
+            return all(decode(k) in value and same(value[decode(k)], v) for k, v in item["v"])
+        kind = {"tuple": _tuple, "list": _list, "set": _set, "frozenset": _frozenset}[tag]
+        if _type(value) is not kind or _len(value) != _len(item["v"]):
+            return False
+        if tag in ("set", "frozenset"):
+            return value == kind(decode(v) for v in item["v"])
+        return all(same(v, i) for v, i in zip(value, item["v"], strict=True))
+
+    def same_arguments(arguments, spec):
+        return _len(arguments) == _len(spec) and all(
+            same(value, item) for value, item in zip(arguments, spec, strict=True))
+
+    def unserializable(value, why=""):
+        return {"t": "unserializable", "type": _type_name(_type(value)) + why}
+
+    def encode(value, depth=0):
+        node_budget[0] -= 1
+        if node_budget[0] < 0 or depth > 40:
+            return unserializable(value, " (too large or too deeply nested)")
+        kind = _type(value)
+        if value is None or kind is _bool or kind is _str:
+            return value
+        if kind is _int:
+            return value if -(10**300) < value < 10**300 else unserializable(value, " (too large)")
+        if kind is _float:
+            return value if _isfinite(value) else {"t": "float", "v": _float_repr(value)}
+        if kind is _complex:
+            return {"t": "complex", "re": encode(value.real), "im": encode(value.imag)}
+        if kind is _ndarray:
+            dtype = value.dtype
+            if dtype.kind not in "biufc" or dtype.fields is not None or dtype.subdtype is not None:
+                return {"t": "unserializable", "type": f"ndarray of dtype {dtype.str}"}
+            array_budget[0] -= value.nbytes + 256
+            if array_budget[0] < 0:
+                return unserializable(value, " (too large)")
+            arrays.append(value)
+            return {"t": "ndarray", "i": _len(arrays) - 1}
+        if kind in _scalar_types:
+            return encode(value.item(), depth + 1)
+        if kind is _tuple or kind is _list or kind is _set or kind is _frozenset:
+            items = [encode(v, depth + 1) for v in value]
+            return {"t": _type_name(kind), "v": items}
+        if kind is _dict:
+            return {"t": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)]
+                                       for k, v in value.items()]}
+        return unserializable(value)
+
+    def describe(error):
+        """``"Name: message"`` and the answer cells' frames of the traceback."""
+        kind = _type(error)
+        name = "MemoryError" if _isinstance(error, _MemoryError) else _type_name(kind)
+        try:
+            message = _str(error)
+        except _BaseException:  # noqa: B036 - a broken __str__ is the student's
+            message = "<the exception could not be printed>"
+        head = f"{name}: {message}" if message else name
+        if _len(head) > MAX_MESSAGE:
+            head = head[:MAX_MESSAGE] + " [...]"
+        frames = student_frames(error)
+        if frames:
+            head += "\nTraceback (your code, most recent call last):\n" + "\n".join(frames)
+        return head
+
+    def student_frames(error):
+        """Answer-cell frames, from the C traceback printer (no frame object is touched)."""
+        buffer = _StringIO()
+        saved = _sys.stderr
+        _sys.stderr = buffer
+        try:
+            _excepthook(_type(error), error, error.__traceback__)
+        except _BaseException:  # noqa: B036
+            return []
+        finally:
+            _sys.stderr = saved
+        frames = []
+        sources = job["sources"]
+        for line in buffer.getvalue().splitlines():
+            line = line.strip()
+            if not line.startswith('File "<answer cell '):
+                continue
+            try:
+                cell_text, rest = line[len('File "<answer cell '):].split('>", line ', 1)
+                number_text, _, function = rest.partition(", in ")
+                cell, number = _int(cell_text), _int(number_text)
+                code = sources[cell - 1].splitlines()[number - 1].strip()
+            except (ValueError, IndexError):
+                continue
+            frames.append(f"  answer cell {cell}, line {number}, in {function}\n    {code}")
+        return frames[-MAX_FRAMES:]
+
+    def outcome(ok, value, modified, stdout, stderr):
+        entry = {"status": "ok" if ok else "error", "inputs_modified": _bool(modified),
+                 "stdout": stdout, "stderr": stderr, "memory": False, "error": None, "value": None}
+        if ok:
+            entry["value"] = encode(value)
+        else:
+            entry["error"] = describe(value)
+            entry["memory"] = _isinstance(value, _MemoryError)
+        return entry
+
+    def finish(results):
+        return results, arrays
+
+    return {"capture": capture, "build": build, "same_arguments": same_arguments,
+            "outcome": outcome,
+            "describe": describe, "finish": finish}
+
+
+def _make_writer(results_path: str, arrays_path: str):
+    """Step 7: a function that writes the results (JSON by hand, arrays with np.save)."""
+    import io
+    import json
+
+    _type, _str, _int, _float, _bool, _list, _dict = type, str, int, float, bool, list, dict
+    _enumerate, _len, _memoryview = enumerate, len, memoryview
+    _open, _write, _close = os.open, os.write, os.close
+    _flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    _encode_string = json.encoder.encode_basestring_ascii
+    _float_repr, _int_repr = _float.__repr__, _int.__repr__
+    _BytesIO = io.BytesIO
+
+    def dump(value, out):
+        kind = _type(value)
+        if value is None:
+            out.append("null")
+        elif kind is _bool:
+            out.append("true" if value else "false")
+        elif kind is _int:
+            out.append(_int_repr(value))
+        elif kind is _float:
+            out.append(_float_repr(value))
+        elif kind is _str:
+            out.append(_encode_string(value))
+        elif kind is _list:
+            out.append("[")
+            for index, item in _enumerate(value):
+                if index:
+                    out.append(",")
+                dump(item, out)
+            out.append("]")
+        elif kind is _dict:
+            out.append("{")
+            for index, (key, item) in _enumerate(value.items()):
+                if index:
+                    out.append(",")
+                out.append(_encode_string(key) + ":")
+                dump(item, out)
+            out.append("}")
+        else:
+            raise TypeError(f"cannot write a {kind} to results")
+
+    def write_file(path, data):
+        fd = _open(path, _flags, 0o644)
+        try:
+            view = _memoryview(data)
+            while view:
+                view = view[_write(fd, view):]
+        finally:
+            _close(fd)
+
+    def write(results: dict, arrays: list, save=None) -> None:
+        results = _dict(results)
+        results["n_arrays"] = _len(arrays)
+        if arrays:
+            buffer = _BytesIO()
+            for array in arrays:
+                save(buffer, array, allow_pickle=False)
+            write_file(arrays_path, buffer.getbuffer())
+        out: list[str] = []
+        dump(results, out)
+        write_file(results_path, "".join(out).encode("ascii"))
+
+    return write
+
+
+if __name__ == "__main__":
+    main()

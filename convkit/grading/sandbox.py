@@ -1,0 +1,716 @@
+"""Run one student's function in a fresh, locked-down process and get plain data back.
+
+nbgrader runs a notebook's answer cells and test cells in one kernel, so anything
+decided in that kernel can be forged. The grader decides points in its own process
+instead, from plain data that :func:`run_in_sandbox` gets back from a separate,
+fresh Python process that ran only the student's answer cells.
+
+Defence in depth, each layer tested in ``tests/test_sandbox.py``:
+
+1. **Process.** ``python -I -B _runner.py WORKDIR`` in a new session (its own process
+   group), stdin from ``/dev/null``, in a private temporary folder, with a minimal
+   environment (``PATH``, ``HOME`` = the folder, ``LANG``, one BLAS/OpenMP thread,
+   ``MPLBACKEND=Agg``). A wall-clock timeout kills the whole group with ``SIGKILL``
+   (which no handler can ignore); the group is killed after every run, even a
+   successful one.
+2. **Resource limits**, set by the runner as its first act (``preexec_fn`` is not safe
+   in the grader's thread pool): CPU seconds (timeout + 1), address space
+   (``memory_mb``), file size, open files, no core dumps.
+3. **Audit hook** (``sys.addaudithook``, which cannot be removed), installed after
+   NumPy and the allowed modules are imported and the inputs read: it refuses
+   imports of forbidden modules, reading outside the sandbox folder and the
+   interpreter's and the allowed packages' folders (so never the course, the
+   solutions, the gradebook, ``convkit``), writing anywhere but the run's two output
+   files, processes, signals to other processes, sockets, ``ctypes``, sub-interpreters,
+   frame and garbage-collector introspection and ``__code__`` replacement. Each refusal
+   raises ``PermissionError`` in the student's code and is listed in
+   :attr:`SandboxResult.violations`.
+4. **Identity.** When the grader runs as root, the runner becomes ``nobody``
+   (uid/gid 65534, no supplementary groups) before any student code runs, then sets
+   ``RLIMIT_NPROC`` to 0: no new process or thread can start (``nobody`` already has
+   one). As a normal user ``RLIMIT_NPROC = 0`` does the same (the user has processes),
+   but the student's code runs with the grader's file permissions, so layer 3 is
+   then the only guard of the course files. NumPy's BLAS is told to use one thread
+   and OpenCV ``setNumThreads(1)``, so neither needs a thread.
+5. **Reaping.** The grader is made a child subreaper; after each run every
+   descendant carrying the sandbox's mark (uid ``nobody``, or ``CONVKIT_SANDBOX=1``
+   in its environment) that is not a running sandbox is killed and reaped
+   (:mod:`convkit.grading.reaper`).
+6. **Wire format.** Inputs go to the runner as ``.npy`` records and JSON; results
+   come back as JSON with tagged values and ``.npy`` records read with
+   ``np.load(allow_pickle=False)``, accepted only when ``type(x) is np.ndarray`` with
+   a numeric or boolean dtype. Nothing is unpickled or evaluated. The result files
+   are named with a random token the student's code never sees, and a run without
+   them (``os._exit``, a crash) is reported as ``"crashed"``.
+
+Where a layer is missing (not Linux, not root), the others still hold; what each
+layer costs is one process start and a NumPy import, about 0.1-0.2 s.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from convkit.grading import reaper
+
+__all__ = [
+    "DEFAULT_FORBID",
+    "DEFAULT_MEMORY_MB",
+    "GIVEN_NAMES",
+    "CaseResult",
+    "SandboxResult",
+    "run_in_sandbox",
+    "transform_ipython",
+]
+
+DEFAULT_FORBID: tuple[str, ...] = ("scipy", "cv2", "convkit", "skimage", "torch", "PIL", "imageio")
+#: enough for NumPy + OpenCV (about 350 MB of address space) and any sane answer on
+#: small images, far too little for ``np.ones((10**5, 10**5))`` (80 GB)
+DEFAULT_MEMORY_MB = 1024
+#: the trusted functions the runner can hand to the student's code (``given=``)
+GIVEN_NAMES = frozenset({"im_conv", "flip_kernel", "convolve", "conv_output_shape",
+                         "get_subimages"})
+
+RUNNER = Path(__file__).resolve().with_name("_runner.py")
+NOBODY = 65534
+MARKER = "CONVKIT_SANDBOX=1"
+FILE_SIZE_LIMIT = 16 * 2**20  # bytes, per file the sandbox writes (results, stdout)
+ARRAY_BUDGET = 12 * 2**20  # bytes of returned arrays, over all cases
+OPEN_FILES_LIMIT = 64
+OUTPUT_LIMIT = 4096  # characters of stdout and of stderr kept per call
+STDERR_TAIL = 1500  # characters of the process's stderr quoted when it crashed
+MIN_MEMORY_MB = 256
+
+_registry_lock = threading.Lock()
+_running: set[int] = set()
+
+
+@dataclass
+class CaseResult:
+    """What one call of the student's function did.
+
+    Attributes
+    ----------
+    status : {"ok", "error"}
+        ``"ok"``: it returned ``value``; ``"error"``: it raised (``error`` says what).
+    value : Any
+        The decoded return value: an exact ``np.ndarray``, ``int``, ``float``,
+        ``complex``, ``bool``, ``str``, ``None``, ``tuple``, ``list``, ``set``,
+        ``frozenset`` or ``dict`` of those (NumPy scalars become Python scalars), or
+        :class:`convkit.checks.Unserializable` for anything else.
+    error : str or None
+        ``"IndexError: index 5 is out of bounds ..."`` and the answer-cell frames of
+        the traceback.
+    inputs_modified : bool
+        Whether the call changed an argument in place.
+    stdout, stderr : str
+        What the call printed (at most a few thousand characters each).
+    """
+
+    status: Literal["ok", "error"]
+    value: Any = None
+    error: str | None = None
+    inputs_modified: bool = False
+    stdout: str = ""
+    stderr: str = ""
+
+
+@dataclass
+class SandboxResult:
+    """The outcome of one sandboxed run.
+
+    Attributes
+    ----------
+    status : str
+        ``"ok"`` (every case ran; see :attr:`cases`), ``"timeout"``, ``"crashed"``,
+        ``"memory"``, ``"blocked"`` (a refused action, listed in :attr:`violations`),
+        ``"missing"`` (the name was never defined) or ``"cell_error"`` (an answer cell
+        raised and the name was never defined).
+    message : str
+        For the student: what happened (empty when ``status == "ok"``).
+    cases : list of CaseResult
+        One per case whenever the process finished (also with ``"memory"`` and
+        ``"blocked"``), else empty.
+    violations : list of str
+        Every refused action, e.g. ``"import of scipy.signal"``.
+    cell_errors : list of str
+        Exceptions raised while running the answer cells (the run went on).
+    seconds : float
+        Wall-clock time of the run.
+    """
+
+    status: Literal["ok", "timeout", "crashed", "memory", "blocked", "missing", "cell_error"]
+    message: str
+    cases: list[CaseResult] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    cell_errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class _Garbled(Exception):
+    """The sandbox's results do not follow the wire format."""
+
+
+def transform_ipython(source: str) -> str:
+    """Turn IPython syntax (magics, ``!shell``, ``obj?``) into plain Python.
+
+    Magics become ``get_ipython()`` calls, which the sandbox's stand-in ignores.
+    Plain Python comes back unchanged (up to a final newline).
+
+    Parameters
+    ----------
+    source : str
+        The text of one code cell.
+
+    Returns
+    -------
+    str
+        Python source.
+
+    Examples
+    --------
+    >>> transform_ipython("%matplotlib inline\\nx = 1\\n")
+    "get_ipython().run_line_magic('matplotlib', 'inline')\\nx = 1\\n"
+    >>> transform_ipython("x = 1\\n")
+    'x = 1\\n'
+    """
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str; got {type(source).__name__}")
+    if not re.search(r"(?m)^\s*[%!]|\?\s*$|^\s*>>>", source):
+        return source
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - unparsable input: the sandbox reports the SyntaxError
+        return source
+
+
+def run_in_sandbox(
+    sources: Sequence[str],
+    name: str,
+    cases: Sequence[Any],
+    *,
+    kind: str = "function",
+    allowed_modules: Sequence[str] = (),
+    given: Sequence[str] = (),
+    forbid: Sequence[str] = DEFAULT_FORBID,
+    timeout: float = 10.0,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    _hook: bool = True,
+) -> SandboxResult:
+    """Run answer cells in a fresh, locked-down process and call ``name`` on each case.
+
+    Parameters
+    ----------
+    sources : sequence of str
+        The student's answer cells, in notebook order (plain Python: see
+        :func:`transform_ipython`). They run in one namespace that already holds
+        ``np`` (NumPy), the allowed modules and the ``given`` functions; a cell that
+        raises is recorded in :attr:`SandboxResult.cell_errors` and the run goes on.
+    name : str
+        The function (``kind="function"``) or variable (``kind="value"``) graded.
+    cases : sequence of convkit.checks.Case
+        Objects with an ``args`` tuple of plain data (arrays, numbers, strings,
+        tuples, lists, dicts). Each call gets fresh copies.
+    kind : {"function", "value"}
+        Call ``name(*case.args)`` per case, or return the variable's value (once per
+        case, or once when there are no cases).
+    allowed_modules : sequence of str
+        Modules imported before the lockdown and allowed although in ``forbid``.
+    given : sequence of str
+        Trusted functions to define for the student's code (see :data:`GIVEN_NAMES`).
+    forbid : sequence of str
+        Top-level modules the student's code may not import.
+    timeout : float
+        Wall-clock seconds for the whole run (start, cells and all cases).
+    memory_mb : int
+        Address-space limit of the process, in MB (at least 256).
+
+    Returns
+    -------
+    SandboxResult
+
+    Raises
+    ------
+    TypeError, ValueError
+        For arguments of the wrong type or value (the argument is named).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Case
+    >>> result = run_in_sandbox(["def double(x):\\n    return 2 * x\\n"], "double",
+    ...                         [Case(label="one", args=(np.arange(3),))], timeout=5)
+    >>> result.status, result.cases[0].value
+    ('ok', array([0, 2, 4]))
+    """
+    job, arrays = _make_job(sources, name, cases, kind, allowed_modules, given, forbid,
+                            timeout, memory_mb, _hook)
+    reaper.enable_subreaper()
+    workdir = tempfile.mkdtemp(prefix="convkit-sandbox-")
+    try:
+        _write_inputs(workdir, job, arrays)
+        return _execute(workdir, job, timeout, memory_mb, kind, name)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# the job
+# --------------------------------------------------------------------------------------------
+
+
+def _make_job(sources, name, cases, kind, allowed_modules, given, forbid, timeout, memory_mb,
+              hook) -> tuple[dict, list[np.ndarray]]:
+    if isinstance(sources, str) or not isinstance(sources, Sequence):
+        raise TypeError(f"sources must be a sequence of str; got {type(sources).__name__}")
+    for index, source in enumerate(sources):
+        if not isinstance(source, str):
+            raise TypeError(f"sources[{index}] must be a str; got {type(source).__name__}")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier; got {name!r}")
+    if kind not in ("function", "value"):
+        raise ValueError(f"kind must be 'function' or 'value'; got {kind!r}")
+    allowed = _module_names(allowed_modules, "allowed_modules")
+    forbidden = _module_names(forbid, "forbid")
+    if isinstance(given, str) or not isinstance(given, Sequence):
+        raise TypeError(f"given must be a sequence of str; got {type(given).__name__}")
+    unknown = sorted(set(given) - GIVEN_NAMES)
+    if unknown:
+        raise ValueError(f"given must name functions among {sorted(GIVEN_NAMES)}; got {unknown}")
+    if name in given:
+        raise ValueError(f"name {name!r} cannot also be given")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (
+            math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or memory_mb < MIN_MEMORY_MB:
+        raise ValueError(f"memory_mb must be an int of at least {MIN_MEMORY_MB}; got {memory_mb!r}")
+    if isinstance(cases, str) or not isinstance(cases, Sequence):
+        raise TypeError(f"cases must be a sequence of Case; got {type(cases).__name__}")
+    arrays: list[np.ndarray] = []
+    specs = []
+    for index, case in enumerate(cases):
+        args = getattr(case, "args", None)
+        if not isinstance(args, tuple):
+            raise TypeError(f"cases[{index}].args must be a tuple; got {type(args).__name__}")
+        specs.append([_encode_input(arg, arrays, f"cases[{index}].args[{position}]")
+                      for position, arg in enumerate(args)])
+    root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+    job = {
+        "token": secrets.token_hex(16),
+        "name": name,
+        "kind": kind,
+        "sources": list(sources),
+        "given": list(given),
+        "allowed_modules": list(allowed),
+        "forbid": list(forbidden),
+        "cases": specs,
+        "n_inputs": len(arrays),
+        "protected": _protected_dirs(),
+        "drop_identity": root,
+        "hook": bool(hook),
+        "output_limit": OUTPUT_LIMIT,
+        "array_budget": ARRAY_BUDGET,
+        "limits": {
+            "RLIMIT_CPU": math.ceil(timeout) + 1,
+            "RLIMIT_AS": memory_mb * 2**20,
+            "RLIMIT_FSIZE": FILE_SIZE_LIMIT,
+            "RLIMIT_NOFILE": OPEN_FILES_LIMIT,
+            "RLIMIT_CORE": 0,
+        },
+    }
+    return job, arrays
+
+
+def _module_names(names: Sequence[str], argument: str) -> tuple[str, ...]:
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise TypeError(f"{argument} must be a sequence of module names; got {names!r}")
+    for item in names:
+        if not isinstance(item, str) or not all(p.isidentifier() for p in item.split(".")):
+            raise ValueError(f"{argument} must hold module names; got {item!r}")
+    return tuple(names)
+
+
+def _encode_input(value: Any, arrays: list[np.ndarray], where: str, depth: int = 0) -> Any:
+    """Tag one argument for the runner (arrays go to the ``.npy`` stream)."""
+    if depth > 20:
+        raise ValueError(f"{where} is nested too deeply")
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        value = value.item()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        value = float(value)
+        return value if math.isfinite(value) else {"t": "float", "v": repr(value)}
+    if isinstance(value, complex):
+        return {"t": "complex", "re": _encode_input(value.real, arrays, where, depth + 1),
+                "im": _encode_input(value.imag, arrays, where, depth + 1)}
+    if type(value) is np.ndarray:
+        if value.dtype.kind not in "biufc" or value.dtype.fields is not None:
+            raise TypeError(f"{where} must be a numeric or boolean array; got dtype {value.dtype}")
+        arrays.append(np.ascontiguousarray(value))
+        return {"t": "ndarray", "i": len(arrays) - 1}
+    for kind in (tuple, list, set, frozenset):
+        if type(value) is kind:
+            return {"t": kind.__name__,
+                    "v": [_encode_input(v, arrays, where, depth + 1) for v in value]}
+    if type(value) is dict:
+        return {"t": "dict", "v": [[_encode_input(k, arrays, where, depth + 1),
+                                    _encode_input(v, arrays, where, depth + 1)]
+                                   for k, v in value.items()]}
+    raise TypeError(f"{where} must be plain data (arrays, numbers, str, tuple, list, dict); "
+                    f"got {type(value).__name__}")
+
+
+def _protected_dirs() -> list[str]:
+    """Folders the sandbox may never read, even inside an allowed one: convkit, the course."""
+    package = Path(__file__).resolve().parent.parent
+    dirs = {str(package)}
+    if (package.parent / "solutions").is_dir():
+        dirs.add(str(package.parent))
+    try:
+        from convkit.course import course_root
+
+        dirs.add(str(course_root()))
+    except (FileNotFoundError, ImportError, OSError):
+        pass
+    return sorted(dirs)
+
+
+def _write_inputs(workdir: str, job: dict, arrays: list[np.ndarray]) -> None:
+    with open(os.path.join(workdir, "inputs.npys"), "wb") as handle:
+        for array in arrays:
+            np.save(handle, array, allow_pickle=False)
+    with open(os.path.join(workdir, "job.json"), "w", encoding="utf-8") as handle:
+        json.dump(job, handle)
+    for entry in ("inputs.npys", "job.json"):
+        os.chmod(os.path.join(workdir, entry), 0o644)
+    if job["drop_identity"]:
+        os.chown(workdir, NOBODY, NOBODY)
+
+
+def _environment(workdir: str) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": workdir,
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # some machines need these
+        if name in os.environ:
+            env[name] = os.environ[name]
+    key, _, value = MARKER.partition("=")
+    env[key] = value
+    return env
+
+
+# --------------------------------------------------------------------------------------------
+# the run
+# --------------------------------------------------------------------------------------------
+
+
+def _execute(workdir: str, job: dict, timeout: float, memory_mb: int, kind: str,
+             name: str) -> SandboxResult:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        with _registry_lock:
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-B", str(RUNNER), workdir],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=workdir,
+                env=_environment(workdir), start_new_session=True, close_fds=True,
+            )
+            _running.add(process.pid)
+        try:
+            finished = _wait_unreaped(process.pid, timeout)
+        finally:
+            # the group dies with its leader still a zombie, so its id cannot be reused yet
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            process.wait()
+            seconds = time.monotonic() - started
+            with _registry_lock:
+                _running.discard(process.pid)
+                known = set(_running)
+                reaper.kill_strays(known, uid=NOBODY if job["drop_identity"] else None,
+                                   environ_marker=MARKER)
+        stderr_tail = _tail(err)
+    if not finished:
+        return SandboxResult("timeout", f"your code ran for more than {timeout:g} s and was "
+                             "stopped (an infinite loop?)", seconds=seconds)
+    try:
+        results = _read_results(workdir, job["token"])
+    except _Garbled as problem:
+        return _crashed(process.returncode, stderr_tail, timeout, memory_mb, seconds,
+                        f" (its results were unreadable: {problem})")
+    if results is None:
+        return _crashed(process.returncode, stderr_tail, timeout, memory_mb, seconds, "")
+    return _summarise(results, kind, name, memory_mb, seconds, job["forbid"])
+
+
+def _wait_unreaped(pid: int, timeout: float) -> bool:
+    """Wait until ``pid`` exits or ``timeout`` passes, leaving it unreaped (a zombie)."""
+    deadline = time.monotonic() + timeout
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    if pidfd is not None:
+        try:
+            poller = select.poll()
+            poller.register(pidfd, select.POLLIN)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                if poller.poll(left * 1000):
+                    return True
+        finally:
+            os.close(pidfd)
+    while True:  # no pidfd: poll without reaping
+        try:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+        except ChildProcessError:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+
+
+def _tail(handle) -> str:
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - 4 * STDERR_TAIL))
+    text = handle.read().decode("utf-8", "replace")
+    return text[-STDERR_TAIL:].strip()
+
+
+def _crashed(returncode: int, stderr: str, timeout: float, memory_mb: int, seconds: float,
+             detail: str) -> SandboxResult:
+    if returncode < 0:
+        number = -returncode
+        try:
+            what = f"signal {signal.Signals(number).name}"
+        except ValueError:
+            what = f"signal {number}"
+        if number == signal.SIGXCPU or (number == signal.SIGKILL and seconds >= timeout):
+            return SandboxResult("timeout", f"your code used more than {timeout:g} s of CPU time "
+                                 "and was stopped (an infinite loop?)", seconds=seconds)
+    else:
+        what = f"exit code {returncode}"
+    if re.search(r"MemoryError|std::bad_alloc|Insufficient memory|Cannot allocate memory", stderr):
+        return SandboxResult("memory", f"your code needed more memory than the {memory_mb} MB "
+                             "allowed while grading and was stopped (a huge array?)",
+                             seconds=seconds)
+    message = (f"your code stopped the grading process before it could report ({what}){detail}: "
+               "did it call os._exit(), or crash Python?")
+    if stderr:
+        message += "\nThe end of what it printed to stderr:\n" + stderr
+    return SandboxResult("crashed", message, seconds=seconds)
+
+
+def _open_result(path: str) -> tuple[int, int] | None:
+    """An fd and size for a regular file written by the runner; None when it is missing."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise _Garbled(f"cannot open {os.path.basename(path)}: {error.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > 2 * FILE_SIZE_LIMIT:
+        os.close(fd)
+        raise _Garbled(f"{os.path.basename(path)} is not a regular file of a sane size")
+    return fd, info.st_size
+
+
+def _read_results(workdir: str, token: str) -> dict | None:
+    opened = _open_result(os.path.join(workdir, f"results-{token}.json"))
+    if opened is None:
+        return None
+    fd, _size = opened
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read()
+    try:
+        results = json.loads(data.decode("ascii"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise _Garbled(f"not JSON ({type(error).__name__})") from None
+    if not isinstance(results, dict):
+        raise _Garbled("not a JSON object")
+    n_arrays = results.get("n_arrays", 0)
+    if not isinstance(n_arrays, int) or isinstance(n_arrays, bool) or n_arrays < 0:
+        raise _Garbled("bad n_arrays")
+    arrays: list[np.ndarray] = []
+    if n_arrays:
+        opened = _open_result(os.path.join(workdir, f"arrays-{token}.npys"))
+        if opened is None:
+            raise _Garbled("the arrays file is missing")
+        with os.fdopen(opened[0], "rb") as handle:
+            for _ in range(n_arrays):
+                try:
+                    array = np.load(handle, allow_pickle=False)
+                except (ValueError, OSError, EOFError) as error:
+                    raise _Garbled(f"bad array record ({type(error).__name__})") from None
+                if type(array) is not np.ndarray or array.dtype.kind not in "biufc":
+                    raise _Garbled("an array record is not a plain numeric array")
+                arrays.append(array)
+    results["arrays"] = arrays
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# from the runner's results to a SandboxResult
+# --------------------------------------------------------------------------------------------
+
+
+def _summarise(results: dict, kind: str, name: str, memory_mb: int, seconds: float,
+               forbid: Sequence[str]) -> SandboxResult:
+    try:
+        return _summarise_checked(results, kind, name, memory_mb, seconds, forbid)
+    except (_Garbled, KeyError, TypeError, ValueError, IndexError, RecursionError) as error:
+        detail = error.args[0] if isinstance(error, _Garbled) else type(error).__name__
+        return SandboxResult("crashed", "the grading process returned unreadable results "
+                             f"({detail})", seconds=seconds)
+
+
+def _summarise_checked(results, kind, name, memory_mb, seconds, forbid) -> SandboxResult:
+    if "fatal" in results:
+        fatal = _text(results["fatal"])
+        if fatal.startswith("MemoryError"):
+            return SandboxResult("memory", f"the grader could not start your code within the "
+                                 f"{memory_mb} MB memory limit ({fatal})", seconds=seconds)
+        return SandboxResult("crashed", f"the grader could not run your code: {fatal}",
+                             seconds=seconds)
+    violations = [_text(v) for v in _list(results["violations"])]
+    cell_errors = [_text(e) for e in _list(results["cell_errors"])]
+    arrays = results["arrays"]
+    cases = [_case(entry, arrays) for entry in _list(results["cases"])]
+    memory = [entry for entry in _list(results["cases"]) if entry.get("memory") is True]
+    base = {"cases": cases, "violations": violations, "cell_errors": cell_errors,
+            "seconds": seconds}
+    if memory:
+        first = cases[_list(results["cases"]).index(memory[0])].error or "MemoryError"
+        return SandboxResult("memory", f"your code needed more memory than the {memory_mb} MB "
+                             f"allowed while grading ({first.splitlines()[0]})", **base)
+    if violations:
+        return SandboxResult("blocked", _blocked_message(violations[0], forbid), **base)
+    if results["missing"] is True:
+        what = "function" if kind == "function" else "variable"
+        if cell_errors:
+            first = cell_errors[0].splitlines()[0]
+            return SandboxResult("cell_error", f"your answer cell raised {first}, so no {what} "
+                                 f"named {name} was defined", **base)
+        return SandboxResult("missing", f"no {what} named {name} was defined by your answer "
+                             "cell", **base)
+    return SandboxResult("ok", "", **base)
+
+
+def _blocked_message(violation: str, forbid: Sequence[str]) -> str:
+    if violation.startswith("import of "):
+        module = violation[len("import of "):]
+        if module.partition(".")[0] in forbid:
+            return (f"your answer tried to import {module}, which this exercise does not allow: "
+                    "write it with NumPy")
+        return f"your answer tried to import {module}, which is not allowed while grading"
+    return f"your answer tried something that is not allowed while grading: {violation}"
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise _Garbled("expected a list")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Garbled("expected a string")
+    return value
+
+
+def _case(entry: Any, arrays: list[np.ndarray]) -> CaseResult:
+    if not isinstance(entry, dict) or entry.get("status") not in ("ok", "error"):
+        raise _Garbled("bad case entry")
+    error = entry.get("error")
+    if error is not None:
+        error = _text(error)
+    modified = entry.get("inputs_modified")
+    if not isinstance(modified, bool):
+        raise _Garbled("bad inputs_modified")
+    value = _decode(entry.get("value"), arrays, 0) if entry["status"] == "ok" else None
+    return CaseResult(entry["status"], value, error, modified, _text(entry.get("stdout", "")),
+                      _text(entry.get("stderr", "")))
+
+
+def _decode(item: Any, arrays: list[np.ndarray], depth: int) -> Any:
+    """Tagged JSON -> plain Python data (fresh objects; arrays copied)."""
+    if depth > 60:
+        raise _Garbled("nested too deeply")
+    if item is None or isinstance(item, bool | int | str):
+        return item
+    if isinstance(item, float):
+        return item
+    if not isinstance(item, dict) or not isinstance(item.get("t"), str):
+        raise _Garbled("untagged value")
+    tag = item["t"]
+    if tag == "ndarray":
+        index = item.get("i")
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(arrays):
+            raise _Garbled("bad array index")
+        return arrays[index].copy()
+    if tag == "float":
+        text = item.get("v")
+        if text not in ("nan", "inf", "-inf"):
+            raise _Garbled("bad float")
+        return float(text)
+    if tag == "complex":
+        real, imag = _decode(item.get("re"), arrays, depth + 1), _decode(item.get("im"), arrays,
+                                                                         depth + 1)
+        if not isinstance(real, float | int) or not isinstance(imag, float | int):
+            raise _Garbled("bad complex")
+        return complex(real, imag)
+    if tag == "unserializable":
+        return _unserializable(_text(item.get("type")))
+    if tag == "dict":
+        pairs = _list(item.get("v"))
+        out = {}
+        for pair in pairs:
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise _Garbled("bad dict item")
+            out[_decode(pair[0], arrays, depth + 1)] = _decode(pair[1], arrays, depth + 1)
+        return out
+    containers = {"tuple": tuple, "list": list, "set": set, "frozenset": frozenset}
+    if tag in containers:
+        return containers[tag](_decode(v, arrays, depth + 1) for v in _list(item.get("v")))
+    raise _Garbled(f"unknown tag {tag!r}")
+
+
+def _unserializable(type_name: str) -> Any:
+    from convkit.checks import Unserializable
+
+    return Unserializable(type_name)
