@@ -46,9 +46,12 @@ __all__ = [
     "KernelExplorer",
     "explore",
     "figure_png",
+    "image_axes",
     "image_choices",
     "kernel_explorer",
+    "render_figure",
     "render_png",
+    "shrink_for_display",
 ]
 
 #: the colormap of signed results: diverging, centred on 0
@@ -237,36 +240,79 @@ def figure_png(fig: Any, dpi: int = 80) -> bytes:
     return buffer.getvalue()
 
 
+#: images larger than this (on their longer side) are shrunk before drawing: the panels are
+#: about 290 pixels wide at the widget's 80 dpi, so drawing more pixels only costs time
+DRAW_MAX_SIDE = 320
+
+
+def shrink_for_display(image: np.ndarray, max_side: int = DRAW_MAX_SIDE) -> np.ndarray:
+    """``image`` resized by area averaging so its longer side is at most ``max_side``.
+
+    What a screen panel can show anyway, at a fraction of matplotlib's drawing cost.
+    Smaller images are returned unchanged.
+
+    Examples
+    --------
+    >>> shrink_for_display(np.ones((640, 320))).shape
+    (320, 160)
+    """
+    h, w = image.shape[:2]
+    if max(h, w) <= max_side:
+        return image
+    import cv2
+
+    scale = max_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(np.asarray(image, dtype=np.float64), size, interpolation=cv2.INTER_AREA)
+
+
+def image_axes(
+    fig: Any, rect: list[float], image: np.ndarray, title: str, *, nearest_up_to: int = 64,
+    **kwargs: Any,
+) -> Any:
+    """Add an axes at ``rect`` (figure fraction) showing ``image`` titled ``title``, no ticks.
+
+    Images up to ``nearest_up_to`` pixels on their longer side are drawn with visible
+    pixels (nearest neighbour), larger ones shrunk with :func:`shrink_for_display` and
+    drawn smoothly. ``kwargs`` go to ``imshow``; returns its ``AxesImage``.
+    """
+    ax = fig.add_axes(rect)
+    small = max(image.shape) <= nearest_up_to
+    shown = ax.imshow(shrink_for_display(image), interpolation="nearest" if small else "bilinear",
+                      **kwargs)
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return shown
+
+
 def render_figure(data: Mapping[str, Any]) -> Any:
     """Draw :func:`explore`'s result: original, kernel, result; every panel titled.
 
     Uses ``matplotlib.figure.Figure`` directly (not pyplot), so nothing is left
-    open and nothing is shown twice in a notebook.
+    open and nothing is shown twice in a notebook, with fixed panel positions
+    (no layout engine, which would draw the figure twice).
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 4.0), layout="constrained")
-    axes = fig.subplots(1, 3, width_ratios=[4, 2.2, 4])
+    fig = Figure(figsize=(10, 4.0))
     original, display = data["original"], data["display"]
     h, w = original.shape
-    axes[0].imshow(original, cmap="gray", vmin=0, vmax=255, interpolation="nearest"
-                   if max(h, w) <= 64 else "antialiased")
-    axes[0].set_title(f"original: {data['image_name']} ({h}x{w})", fontsize=10)
-    _draw_kernel(axes[1], data["kernel"])
-    image = axes[2].imshow(display, cmap=data["cmap"], vmin=data["vmin"], vmax=data["vmax"],
-                           interpolation="nearest" if max(h, w) <= 64 else "antialiased")
+    image_axes(fig, [0.01, 0.03, 0.35, 0.78], original,
+                f"original: {data['image_name']} ({h}x{w})", cmap="gray", vmin=0, vmax=255)
+    _draw_kernel(fig.add_axes([0.38, 0.12, 0.19, 0.58]), data["kernel"])
     if data["signed"]:
-        axes[2].set_title("result, signed: red > 0, blue < 0, white = 0", fontsize=10)
-        extend = "both" if data["vmax"] < float(np.abs(display).max()) else "neither"
-        fig.colorbar(image, ax=axes[2], shrink=0.8, extend=extend)
+        title = "result, signed: red > 0, blue < 0, white = 0"
     else:
         share = data["clipped"]
-        note = f"{share:.1%} of pixels clipped to 0..255" if share else "all values within 0..255"
-        axes[2].set_title(f"result ({note})", fontsize=10)
-    for ax in (axes[0], axes[2]):
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(f"{data['kernel_name']}: {data['description']}", fontsize=11)
+        title = "result (" + (f"{share:.1%} of pixels clipped to 0..255" if share
+                              else "all values within 0..255") + ")"
+    image = image_axes(fig, [0.585, 0.03, 0.33, 0.78], display, title, cmap=data["cmap"],
+                        vmin=data["vmin"], vmax=data["vmax"])
+    if data["signed"]:
+        extend = "both" if data["vmax"] < float(np.abs(display).max()) else "neither"
+        fig.colorbar(image, cax=fig.add_axes([0.93, 0.12, 0.012, 0.6]), extend=extend)
+    fig.suptitle(f"{data['kernel_name']}: {data['description']}", fontsize=11, y=0.97)
     return fig
 
 

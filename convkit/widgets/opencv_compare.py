@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from convkit.widgets.kernel_explorer import DIVERGING_CMAP, figure_png
+from convkit.widgets.kernel_explorer import DIVERGING_CMAP, figure_png, image_axes
 
 __all__ = [
     "BORDERS",
@@ -193,31 +193,31 @@ def _show_range(data: Mapping[str, Any]) -> tuple[str, float, float]:
 
 
 def render_figure(data: Mapping[str, Any]) -> Any:
-    """Draw :func:`compare`'s result: ours, OpenCV's, the difference; every panel titled."""
+    """Draw :func:`compare`'s result: ours, OpenCV's, the difference; every panel titled.
+
+    Fixed panel positions (no layout engine, which would draw the figure twice);
+    images up to 256 pixels are drawn with visible pixels, so a one-pixel border
+    ring shows.
+    """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    axes = fig.subplots(1, 3)
+    fig = Figure(figsize=(10, 3.8))
     cmap, vmin, vmax = _show_range(data)
     pair: BorderPair = data["pair"]
-    h, w = data["ours"].shape
-    interpolation = "nearest" if max(h, w) <= 256 else "antialiased"
-    axes[0].imshow(data["ours"], cmap=cmap, vmin=vmin, vmax=vmax, interpolation=interpolation)
-    axes[0].set_title(f"ours: correlate(boundary={pair.boundary!r})", fontsize=10)
-    axes[1].imshow(data["opencv"], cmap=cmap, vmin=vmin, vmax=vmax, interpolation=interpolation)
-    axes[1].set_title(f"OpenCV: filter2D({pair.opencv})", fontsize=10)
-    diff = data["difference"]
+    shared = {"cmap": cmap, "vmin": vmin, "vmax": vmax, "nearest_up_to": 256}
+    image_axes(fig, [0.01, 0.03, 0.29, 0.78], data["ours"],
+               f"ours: correlate(boundary={pair.boundary!r})", **shared)
+    image_axes(fig, [0.32, 0.03, 0.29, 0.78], data["opencv"],
+               f"OpenCV: filter2D({pair.opencv})", **shared)
     limit = data["max_abs_diff"] or 1.0
-    image = axes[2].imshow(diff, cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit,
-                           interpolation="nearest")
-    fig.colorbar(image, ax=axes[2], shrink=0.8)
-    axes[2].set_title(f"OpenCV - ours (max |diff| = {data['max_abs_diff']:.3g})", fontsize=10)
-    for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
+    shown = image_axes(fig, [0.63, 0.03, 0.29, 0.78], data["difference"],
+                       f"OpenCV - ours: max |diff| {data['max_abs_diff']:.3g}, "
+                       f"inside the ring {data['max_abs_diff_inside']:.3g}",
+                       cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, nearest_up_to=256)
+    fig.colorbar(shown, cax=fig.add_axes([0.935, 0.12, 0.012, 0.6]))
     verdict = ("the same padding: equal up to rounding" if pair.matches
                else "different paddings: they differ in the border ring only")
-    fig.suptitle(f"{data['kernel_name']}: {verdict}", fontsize=11)
+    fig.suptitle(f"{data['kernel_name']}: {verdict}", fontsize=11, y=0.97)
     return fig
 
 
