@@ -8,7 +8,10 @@ wire format. Timeouts are short (2 s) so the whole file stays well under a minut
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,6 +19,7 @@ import numpy as np
 import pytest
 
 from convkit.checks import Case, Unserializable
+from convkit.grading import reaper
 from convkit.grading.sandbox import (
     DEFAULT_MEMORY_MB,
     CaseResult,
@@ -311,6 +315,280 @@ def test_bad_arguments_are_named():
 def test_result_types_are_the_contract():
     result = run(GOOD, cases=CASES[:1])
     assert isinstance(result, SandboxResult) and isinstance(result.cases[0], CaseResult)
+
+
+# --------------------------------------------------------------------------------------------
+# layer 3: the audit hook, one attack at a time
+# --------------------------------------------------------------------------------------------
+
+SOLUTION = next(ROOT.glob("solutions/*/*.ipynb"), ROOT / "solutions" / "02_im_conv" / "x.ipynb")
+CORE = ROOT / "convkit" / "core.py"
+
+ATTACKS = {
+    "fork bomb": ("import os\nwhile True:\n    os.fork()", "starting a process (os.fork)"),
+    "subprocess": ("import subprocess\nsubprocess.Popen(['true'])", "import of subprocess"),
+    "os.system": ("import os\nos.system('true')", "starting a shell (os.system)"),
+    "posix_spawn": ("import os\nos.posix_spawn('/bin/true', ['true'], {})",
+                    "starting a process (os.posix_spawn)"),
+    "import scipy": ("import scipy.signal", "import of scipy.signal"),
+    "from cv2": ("from cv2 import filter2D", "import of cv2"),
+    "import convkit": ("import convkit.core", "import of convkit.core"),
+    "computed name": ("__import__('sci' + 'py')", "import of scipy"),
+    "importlib": ("import importlib\nimportlib.import_module('skimage')", "import of skimage"),
+    "open solution": (f"open({str(SOLUTION)!r}).read()", f"open({str(SOLUTION)!r})"),
+    "open core.py": (f"open({str(CORE)!r}).read()", f"open({str(CORE)!r})"),
+    "pathlib": (f"import pathlib\npathlib.Path({str(CORE)!r}).read_text()",
+                f"open({str(CORE)!r})"),
+    "path-like": (f"import io, pathlib\nio.FileIO(pathlib.Path({str(CORE)!r})).read()",
+                  "open of a PosixPath path (use a str)"),
+    "io.FileIO": (f"import io\nio.FileIO({str(CORE)!r}).read()", f"open({str(CORE)!r})"),
+    "os.open": (f"import os\nos.read(os.open({str(CORE)!r}, os.O_RDONLY), 100)",
+                f"open({str(CORE)!r})"),
+    "dot-dot": ("import numpy, os\nopen(os.path.dirname(numpy.__file__) + '/../../../../../../"
+                "convkit/core.py').read()", "/../../../../../../convkit/core.py')"),
+    "listing the course": (f"import os\nos.listdir({str(ROOT)!r})", f"os.listdir({str(ROOT)!r})"),
+    "write outside": ("open('/tmp/convkit-pwned.txt', 'w').write('x')",
+                      "writing to '/tmp/convkit-pwned.txt'"),
+    "write in course": (f"open({str(ROOT / 'solutions' / 'pwned.txt')!r}, 'w')",
+                        f"writing to {str(ROOT / 'solutions' / 'pwned.txt')!r}"),
+    "delete": (f"import os\nos.remove({str(ROOT / 'README.md')!r})",
+               f"os.remove({str(ROOT / 'README.md')!r})"),
+    "kill the grader": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+                        "sending a signal to another process (os.kill)"),
+    "socket": ("import socket", "import of socket"),
+    "ctypes": ("import ctypes", "import of ctypes"),
+    "ctypes via numpy": ("np._core._internal.ctypes.CDLL(None)", "calling C code (ctypes)"),
+    "gc neuters the hook": (
+        "import gc\nfor f in gc.get_objects():\n    if getattr(f, '__name__', '') == 'hook':\n"
+        "        f.__code__ = (lambda *args: None).__code__\nimport scipy",
+        "walking the garbage collector (gc.get_objects)"),
+    "gc referrers": ("import gc, sys\ngc.get_referrers(sys.audit)",
+                     "walking the garbage collector (gc.get_referrers)"),
+    "__code__ surgery": ("def f():\n    pass\nf.__code__ = (lambda: 1).__code__",
+                         "replacing a function's __code__"),
+    "traceback frames": ("try:\n    1 / 0\nexcept ZeroDivisionError as e:\n"
+                         "    e.__traceback__.tb_frame.f_back.f_locals",
+                         "access to stack frames (tb_frame)"),
+    "generator frames": ("def g():\n    yield\ng().gi_frame", "access to stack frames (gi_frame)"),
+    "settrace": ("import sys\nsys.settrace(lambda *a: None)", "tracing (sys.settrace)"),
+    "sub-interpreter": ("import _xxsubinterpreters", "import of _xxsubinterpreters"),
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS), ids=list(ATTACKS))
+def test_the_hook_refuses(attack):
+    body, violation = ATTACKS[attack]
+    result = run(answer(body), cases=CASES[:1])
+    assert result.status == "blocked", (result.status, result.message)
+    assert any(violation in v for v in result.violations), result.violations
+    outcome = result.cases[0]
+    assert outcome.status == "error"
+    assert "convkit sandbox:" in outcome.error and "is not allowed while grading" in outcome.error
+    assert result.message.startswith("your answer tried")
+    assert "hook" in result.layers
+    assert not (ROOT / "solutions" / "pwned.txt").exists() and (ROOT / "README.md").exists()
+    assert not Path("/tmp/convkit-pwned.txt").exists()
+
+
+def test_a_forbidden_import_names_the_module_and_the_way_out():
+    result = run("import scipy.signal\n", GOOD)
+    assert result.status == "blocked"
+    assert result.message == ("your answer tried to import scipy.signal, which this exercise "
+                              "does not allow: write it with NumPy")
+    assert result.cell_errors[0].startswith("SandboxDenied: convkit sandbox: import of scipy")
+    assert [c.status for c in result.cases] == ["ok", "ok"]  # the cases still ran
+
+
+def test_cv2_is_allowed_when_the_exercise_allows_it():
+    source = """
+import cv2
+
+def im_conv(im, kernel):
+    out = cv2.filter2D(np.asarray(im, dtype=np.float64), cv2.CV_64F, kernel,
+                       anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    return out[:im.shape[0] - kernel.shape[0] + 1, :im.shape[1] - kernel.shape[1] + 1]
+"""
+    result = run(source, allowed_modules=("cv2",))
+    assert result.status == "ok", result.message
+    assert result.violations == []
+    for case, outcome in zip(CASES, result.cases, strict=True):
+        np.testing.assert_allclose(outcome.value, expected(*case.args), rtol=0, atol=1e-12)
+    assert run(source).status == "blocked"  # and refused when it does not
+
+
+def test_opencv_cannot_read_the_course_from_cpp():
+    # cv2.imread and cv2.FileStorage open files in C++, where no audit event is raised:
+    # as root the course is hidden from the sandbox by a private mount namespace
+    image = ROOT / "images" / "camera.png"
+    result = run(answer(f"""
+        import cv2
+        print(cv2.imread({str(image)!r}) is None)
+        """), allowed_modules=("cv2",), cases=CASES[:1])
+    assert result.status == "ok", result.message
+    hidden = "namespace" in result.layers
+    assert result.cases[0].stdout == f"{hidden}\n"
+    assert hidden == (IS_ROOT and _namespaces_work())
+
+
+def test_sys_getframe_is_refused_quietly_so_the_stdlib_can_cope():
+    # namedtuple, enum (and logging, typing) try sys._getframe and fall back on ValueError
+    result = run(answer("""
+        import collections, enum, sys
+        point = collections.namedtuple("point", "x y")(1, 2)
+        colour = enum.Enum("colour", "RED GREEN")
+        try:
+            sys._getframe(1)
+        except ValueError as refusal:
+            print(refusal)
+        """), cases=CASES[:1])
+    assert result.status == "ok" and result.violations == []
+    assert result.cases[0].status == "ok"
+    assert result.cases[0].stdout == (
+        "convkit sandbox: sys._getframe is not allowed while grading\n")
+
+
+def test_monkeypatching_numpy_only_fools_the_students_own_process():
+    result = run("""
+import builtins
+np.array_equal = lambda *args, **kwargs: True
+np.allclose = lambda *args, **kwargs: True
+np.save = lambda *args, **kwargs: None
+builtins.isinstance = lambda *args: True
+
+def im_conv(im, kernel):
+    return np.zeros((1, 1))
+""")
+    assert result.status == "ok"
+    for case, outcome in zip(CASES, result.cases, strict=True):
+        assert not np.array_equal(outcome.value, expected(*case.args))  # the grader's own NumPy
+        np.testing.assert_array_equal(outcome.value, np.zeros((1, 1)))
+        assert outcome.inputs_modified is False
+
+
+def test_a_student_audit_hook_cannot_unblock_anything():
+    result = run(answer("""
+        import sys
+        sys.addaudithook(lambda event, args: None)
+        import scipy
+        """), cases=CASES[:1])
+    assert result.status == "blocked"
+    assert result.violations == ["import of scipy"]
+
+
+@pytest.mark.parametrize("hook", [True, False], ids=["hook", "os only"])
+def test_a_daemon_started_with_a_new_session_never_writes(tmp_path, hook):
+    target = tmp_path / "daemon-wrote-this"
+    tmp_path.chmod(0o777)  # it could write here, if it ever ran
+    spawn = ("import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', script], "
+             "start_new_session=True)") if hook else (
+             "import os, sys\nos.posix_spawn(sys.executable, [sys.executable, '-c', script], "
+             "{}, setsid=True)")
+    result = run(answer(f"""
+        script = "import time; time.sleep(1); open({str(target)!r}, 'w').write('x')"
+        {textwrap.indent(spawn, "        ").strip()}
+        """), cases=CASES[:1], _hook=hook)
+    outcome = result.cases[0]
+    assert outcome.status == "error"
+    if hook:
+        assert result.status == "blocked"
+    else:  # no audit hook: RLIMIT_NPROC = 0 refuses the process
+        assert result.violations == [] and outcome.error.startswith("BlockingIOError")
+    time.sleep(1.5)
+    assert not target.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# layer 4: the operating system alone (the audit hook switched off)
+# --------------------------------------------------------------------------------------------
+
+
+def test_without_the_hook_no_process_or_thread_can_start():
+    result = run(answer("""
+        import os, threading
+        try:
+            os.fork()
+        except BlockingIOError:
+            print("fork refused")
+        try:
+            threading.Thread(target=print).start()
+        except RuntimeError:
+            print("thread refused")
+        """), cases=CASES[:1], _hook=False)
+    assert result.status == "ok"
+    assert result.cases[0].stdout == "fork refused\nthread refused\n"
+    assert "hook" not in result.layers and "nproc" in result.layers
+
+
+def test_without_the_hook_the_process_is_nobody_and_the_course_is_out_of_reach():
+    result = run(f"""
+import os
+
+def im_conv(im, kernel):
+    found = [os.getuid(), os.getgid(), os.getgroups()]
+    for path, mode in [({str(CORE)!r}, "r"), ({str(ROOT / 'pwned.txt')!r}, "w")]:
+        try:
+            open(path, mode).close()
+            found.append("opened")
+        except OSError as error:
+            found.append(type(error).__name__)
+    return found
+""", cases=CASES[:1], _hook=False)
+    assert result.status == "ok", result.message
+    value = result.cases[0].value
+    if IS_ROOT:
+        assert value[:3] == [65534, 65534, []] and "nobody" in result.layers
+        assert value[4] == "PermissionError"  # the course folder belongs to root
+        assert value[3] == ("PermissionError" if "namespace" in result.layers else "opened")
+    else:  # a normal user: only the hook guards the files
+        assert value[0] == os.getuid() and "nobody" not in result.layers
+    assert not (ROOT / "pwned.txt").exists()
+
+
+def _namespaces_work() -> bool:
+    """Whether this machine lets root unshare a mount namespace (the sandbox's layer 4b)."""
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# layer 5: the reaper
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_reaper_kills_an_escaped_daemon_and_spares_other_children(tmp_path):
+    assert reaper.enable_subreaper() == sys.platform.startswith("linux")
+    assert reaper.enable_subreaper() == reaper.is_subreaper()  # idempotent
+    target = tmp_path / "daemon-wrote-this"
+    daemon = textwrap.dedent(f"""
+        import os, sys, time
+        if os.fork() == 0:          # the daemon: a new session, then wait and write
+            os.setsid()
+            print(os.getpid(), flush=True)
+            os.close(1)
+            time.sleep(2)
+            open({str(target)!r}, "w").write("x")
+            os._exit(0)
+        os._exit(0)                 # its parent leaves at once: the daemon is an orphan
+        """)
+    env = {**os.environ, "CONVKIT_SANDBOX": "1"}
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        escaper = subprocess.run([sys.executable, "-c", daemon], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True, timeout=10)
+        stray = int(escaper.stdout.split()[0])
+        assert reaper.descendants()[stray] == os.getpid()  # re-parented to us, not to init
+        killed = reaper.kill_strays(known_pids=[], environ_marker="CONVKIT_SANDBOX=1")
+        assert killed == [stray]
+        assert stray not in reaper.descendants() and not Path(f"/proc/{stray}").exists()
+        assert bystander.poll() is None  # no mark: not a stray
+    finally:
+        bystander.kill()
+        bystander.wait()
+    time.sleep(2.5)
+    assert not target.exists()
 
 
 def test_docstring_examples():

@@ -56,8 +56,8 @@ PRELOAD = (
     "itertools", "collections", "collections.abc", "operator", "copy", "typing",
     "dataclasses", "heapq", "bisect", "array", "struct", "time", "warnings", "re",
     "string", "textwrap", "numbers", "enum", "contextlib", "traceback", "linecache",
-    "json", "io", "types", "abc", "signal", "numpy.random", "numpy.fft", "numpy.linalg",
-    "numpy.polynomial", "numpy.ma", "numpy.lib.stride_tricks",
+    "json", "io", "types", "abc", "signal", "logging", "pprint", "datetime", "numpy.random",
+    "numpy.fft", "numpy.linalg", "numpy.polynomial", "numpy.ma", "numpy.lib.stride_tricks",
 )
 
 #: modules answer code may never import (whatever the exercise allows): they start
@@ -227,7 +227,7 @@ def main() -> None:
     except BaseException as error:  # noqa: B036 - e.g. MemoryError while encoding
         writer({"fatal": f"{type(error).__name__}: {error}"[:MAX_MESSAGE]}, [])
         os._exit(0)
-    writer(results, arrays, setup["np"].save)
+    writer(results, arrays, setup["save"])
     os._exit(0)
 
 
@@ -286,14 +286,21 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
         lines = source.splitlines(keepends=True)
         linecache.cache[_cell_name(index)] = (len(source), None, lines, _cell_name(index))
 
-    # 4. who we are: nobody, and no new process or thread from here on
+    # 4. what we see (a private mount namespace hiding the course) and who we are
+    layers = []
     if job["drop_identity"] and os.getuid() == 0:
+        keep = {workdir, os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+        keep.update(path for path, allowed in rules if allowed)
+        if _hide_folders(job["protected"], keep):
+            layers.append("namespace")
         os.setgroups([])
         os.setgid(NOBODY)
         os.setuid(NOBODY)
         if os.getuid() != NOBODY or os.geteuid() != NOBODY:
             raise PermissionError("could not drop to uid nobody")
+        layers.append("nobody")
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+    layers.append("nproc")
 
     # 5. lock down
     sys.dont_write_bytecode = True
@@ -306,6 +313,7 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
         del posixsubprocess.fork_exec
     violations: list[str] = []
     if job["hook"]:
+        layers.append("hook")
         sys.meta_path.insert(0, _ImportGate(forbidden | ALWAYS_FORBIDDEN))
         _install_hook(
             workdir=workdir,
@@ -315,9 +323,65 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
             violations=violations,
         )
     return {
-        "np": np, "inputs": inputs, "given": given, "call": call_namespace["call"],
-        "sources": sources, "violations": violations,
+        "np": np, "save": np.save, "inputs": inputs, "given": given, "call": call_namespace["call"],
+        "sources": sources, "violations": violations, "layers": layers,
     }
+
+
+def _hide_folders(folders: list, keep: set) -> bool:
+    """Hide ``folders`` from this process: a private mount namespace with empty file systems.
+
+    Root only, and only where the kernel lets us (``unshare(CLONE_NEWNS)``; a container
+    without ``CAP_SYS_ADMIN`` refuses). Everything inside a hidden folder disappears
+    except the paths in ``keep`` (the virtual environment, the sandbox folder): their
+    siblings are covered one by one (folders by an empty read-only ``tmpfs``, files by
+    ``/dev/null``). Unlike the audit hook, this also stops reads that never reach
+    Python's audit events, such as OpenCV's C++ ``imread`` or ``FileStorage``.
+    Returns whether the folders are hidden; on failure nothing is half done that
+    matters (the mount namespace is private to this process either way).
+    """
+    import ctypes
+
+    clone_newns, ms_rdonly, ms_nosuid, ms_nodev, ms_noexec = 0x00020000, 1, 2, 4, 8
+    ms_bind, ms_rec, ms_private = 4096, 16384, 1 << 18
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(clone_newns) != 0:
+            return False
+        if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    keep = {os.path.realpath(path) for path in keep}
+
+    def ancestor_of_kept(path):
+        return any(kept.startswith(path + "/") for kept in keep)
+
+    def cover(path):
+        target = os.fsencode(path)
+        if os.path.isdir(path) and not os.path.islink(path):
+            flags = ms_rdonly | ms_nosuid | ms_nodev | ms_noexec
+            return libc.mount(b"tmpfs", target, b"tmpfs", flags, b"size=4k,mode=0") == 0
+        if os.path.isfile(path) and not os.path.islink(path):
+            return libc.mount(b"/dev/null", target, None, ms_bind, None) == 0
+        return True  # a symbolic link is resolved before it is used: its target decides
+
+    def hide(path):
+        if path in keep:
+            return True
+        if not ancestor_of_kept(path):
+            return cover(path)
+        ok = True
+        for entry in sorted(os.listdir(path)):
+            ok = hide(os.path.join(path, entry)) and ok
+        return ok
+
+    ok = True
+    for folder in folders:
+        folder = os.path.realpath(folder)
+        if os.path.isdir(folder):
+            ok = hide(folder) and ok
+    return ok
 
 
 def _cell_name(index: int) -> str:
@@ -336,8 +400,8 @@ def _read_rules(workdir, forbidden, protected, allowed, importlib_util, sysconfi
         if entry and os.path.isdir(entry):
             allow.add(real(entry))
     deny = {real(path) for path in protected}
-    for key in ("stdlib", "platstdlib"):
-        if paths.get(key):
+    for key in ("stdlib", "platstdlib"):  # the base interpreter's packages, when not ours
+        if paths.get(key) and real(os.path.join(paths[key], "site-packages")) not in allow:
             deny.add(real(os.path.join(paths[key], "site-packages")))
     for name in sorted(forbidden):
         if name in allowed or name in sys.builtin_module_names:
@@ -445,6 +509,7 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
     _write_bits = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
     _own_pid = os.getpid()
     _workdir = workdir
+    _quiet_paths = frozenset({os.path.realpath(__file__)})  # looked up by traceback printing
 
     class SandboxDenied(PermissionError, ValueError):
         """Raised into the student's code when the sandbox refuses an action."""
@@ -529,6 +594,8 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
             if where not in outputs:
                 deny(f"writing to {_repr(name)}")
         elif not readable(where):
+            if where in _quiet_paths:
+                raise SandboxDenied(f"convkit sandbox: reading {_repr(name)} is not allowed")
             deny(f"open({_repr(name)})")
 
     def check_paths(event, args, positions, rule):
@@ -634,6 +701,7 @@ def _run(job: dict, setup: dict) -> tuple[dict, list]:
                 results["cases"].append(tools["outcome"](ok, value, modified, *streams()))
                 del value
     results["violations"] = list(violations)
+    results["layers"] = list(setup["layers"])
     return tools["finish"](results)
 
 

@@ -156,6 +156,10 @@ class SandboxResult:
         Exceptions raised while running the answer cells (the run went on).
     seconds : float
         Wall-clock time of the run.
+    layers : tuple of str
+        The protections that were in force: ``"hook"``, ``"nproc"``, and as root
+        ``"nobody"`` and (where the kernel allows) ``"namespace"``. Empty when the
+        process did not report (timeout, crash).
     """
 
     status: Literal["ok", "timeout", "crashed", "memory", "blocked", "missing", "cell_error"]
@@ -164,6 +168,7 @@ class SandboxResult:
     violations: list[str] = field(default_factory=list)
     cell_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    layers: tuple[str, ...] = ()
 
 
 class _Garbled(Exception):
@@ -266,12 +271,17 @@ def run_in_sandbox(
     job, arrays = _make_job(sources, name, cases, kind, allowed_modules, given, forbid,
                             timeout, memory_mb, _hook)
     reaper.enable_subreaper()
-    workdir = tempfile.mkdtemp(prefix="convkit-sandbox-")
+    # the sandbox folder lives, under a random name, in a folder others may cross but not
+    # list: a sandbox cannot find a concurrent sandbox's folder (they share uid nobody)
+    outer = tempfile.mkdtemp(prefix="convkit-sandbox-")
     try:
+        os.chmod(outer, 0o711)
+        workdir = os.path.join(os.path.realpath(outer), secrets.token_hex(12))
+        os.mkdir(workdir, 0o700)
         _write_inputs(workdir, job, arrays)
         return _execute(workdir, job, timeout, memory_mb, kind, name)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(outer, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,10 +476,10 @@ def _execute(workdir: str, job: dict, timeout: float, memory_mb: int, kind: str,
     try:
         results = _read_results(workdir, job["token"])
     except _Garbled as problem:
-        return _crashed(process.returncode, stderr_tail, timeout, memory_mb, seconds,
-                        f" (its results were unreadable: {problem})")
+        return SandboxResult("crashed", f"the grading process's results were unreadable "
+                             f"({problem}): did your code tamper with them?", seconds=seconds)
     if results is None:
-        return _crashed(process.returncode, stderr_tail, timeout, memory_mb, seconds, "")
+        return _crashed(process.returncode, stderr_tail, timeout, memory_mb, seconds)
     return _summarise(results, kind, name, memory_mb, seconds, job["forbid"])
 
 
@@ -511,8 +521,8 @@ def _tail(handle) -> str:
     return text[-STDERR_TAIL:].strip()
 
 
-def _crashed(returncode: int, stderr: str, timeout: float, memory_mb: int, seconds: float,
-             detail: str) -> SandboxResult:
+def _crashed(returncode: int, stderr: str, timeout: float, memory_mb: int,
+             seconds: float) -> SandboxResult:
     if returncode < 0:
         number = -returncode
         try:
@@ -528,7 +538,7 @@ def _crashed(returncode: int, stderr: str, timeout: float, memory_mb: int, secon
         return SandboxResult("memory", f"your code needed more memory than the {memory_mb} MB "
                              "allowed while grading and was stopped (a huge array?)",
                              seconds=seconds)
-    message = (f"your code stopped the grading process before it could report ({what}){detail}: "
+    message = (f"your code stopped the grading process before it could report ({what}): "
                "did it call os._exit(), or crash Python?")
     if stderr:
         message += "\nThe end of what it printed to stderr:\n" + stderr
@@ -612,8 +622,9 @@ def _summarise_checked(results, kind, name, memory_mb, seconds, forbid) -> Sandb
     arrays = results["arrays"]
     cases = [_case(entry, arrays) for entry in _list(results["cases"])]
     memory = [entry for entry in _list(results["cases"]) if entry.get("memory") is True]
+    layers = tuple(_text(layer) for layer in _list(results.get("layers", [])))
     base = {"cases": cases, "violations": violations, "cell_errors": cell_errors,
-            "seconds": seconds}
+            "seconds": seconds, "layers": layers}
     if memory:
         first = cases[_list(results["cases"]).index(memory[0])].error or "MemoryError"
         return SandboxResult("memory", f"your code needed more memory than the {memory_mb} MB "
