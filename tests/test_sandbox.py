@@ -553,6 +553,36 @@ def _namespaces_work() -> bool:
         return False
 
 
+def test_a_standard_module_imported_late_works_as_nobody():
+    # a module that the runner did not preload: as root, the interpreter's folder (here
+    # under /root, which is 0700) is made reachable for nobody in the mount namespace
+    result = run(answer("import unittest, csv"), cases=CASES[:1])
+    assert result.violations == []
+    outcome = result.cases[0]
+    if "namespace" in result.layers or not IS_ROOT or _stdlib_is_public():
+        assert outcome.status == "ok", outcome.error
+    else:
+        assert "the grader cannot import unittest here" in outcome.error
+
+
+def _stdlib_is_public() -> bool:
+    import sysconfig
+
+    path = Path(sysconfig.get_paths()["stdlib"])
+    return all(folder.stat().st_mode & 0o001 for folder in path.parents)
+
+
+def test_sandboxes_in_threads_do_not_disturb_each_other():
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = [GOOD] * 4 + [answer("while True:\n    pass")]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(lambda source: run(source, timeout=3.0), sources))
+    for result in results[:4]:
+        assert_correct(result)
+    assert results[4].status == "timeout"
+
+
 # --------------------------------------------------------------------------------------------
 # layer 5: the reaper
 # --------------------------------------------------------------------------------------------

@@ -14,8 +14,10 @@ What happens, in order (nothing the student wrote runs before step 6):
    interpreter's own folder may be unreadable);
 3. read the input arrays (``inputs.npys``: ``.npy`` records back to back, read with
    ``allow_pickle=False``) and build the trusted ``given`` functions;
-4. when started as root, become ``nobody`` (uid/gid 65534, no groups); then
-   ``RLIMIT_NPROC = 0``, so no process or thread can start;
+4. when started as root: enter a private mount namespace where the course folders
+   are covered by empty file systems (where the kernel allows it), then become
+   ``nobody`` (uid/gid 65534, no groups); in any case ``RLIMIT_NPROC = 0``, so no
+   process or thread can start;
 5. install an audit hook (``sys.addaudithook``; it cannot be removed) whose policy
    lives only in its closure, in immutable objects, and which uses only functions
    captured here (never a module attribute the student could replace);
@@ -289,9 +291,10 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
     # 4. what we see (a private mount namespace hiding the course) and who we are
     layers = []
     if job["drop_identity"] and os.getuid() == 0:
-        keep = {workdir, os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
-        keep.update(path for path, allowed in rules if allowed)
-        if _hide_folders(job["protected"], keep):
+        interpreter = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+        keep = {workdir, *interpreter}
+        keep.update(path for path, readable in rules if readable)
+        if _hide_folders(job["protected"], keep, sorted(interpreter), workdir):
             layers.append("namespace")
         os.setgroups([])
         os.setgid(NOBODY)
@@ -305,16 +308,18 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
     # 5. lock down
     sys.dont_write_bytecode = True
     sys.path[:] = [entry for entry in sys.path if entry and _decide(rules, os.path.realpath(entry))]
-    for name in list(sys.modules):
-        if name.partition(".")[0] in ALWAYS_FORBIDDEN:
-            del sys.modules[name]
-    posixsubprocess = sys.modules.get("_posixsubprocess")
+    posixsubprocess = sys.modules.get("_posixsubprocess")  # forks without an audit event
     if posixsubprocess is not None and hasattr(posixsubprocess, "fork_exec"):
         del posixsubprocess.fork_exec
+    for name in list(sys.modules):  # so that importing them again meets the hook
+        if name.partition(".")[0] in ALWAYS_FORBIDDEN:
+            del sys.modules[name]
     violations: list[str] = []
+    stdlib = sysconfig.get_paths()["stdlib"]
+    reachable = os.access(stdlib, os.R_OK | os.X_OK)
+    sys.meta_path.insert(0, _ImportGate(forbidden | ALWAYS_FORBIDDEN, reachable, job["hook"]))
     if job["hook"]:
         layers.append("hook")
-        sys.meta_path.insert(0, _ImportGate(forbidden | ALWAYS_FORBIDDEN))
         _install_hook(
             workdir=workdir,
             outputs=frozenset({results_path, arrays_path}),
@@ -328,7 +333,7 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
     }
 
 
-def _hide_folders(folders: list, keep: set) -> bool:
+def _hide_folders(folders: list, keep: set, expose: list, workdir: str) -> bool:
     """Hide ``folders`` from this process: a private mount namespace with empty file systems.
 
     Root only, and only where the kernel lets us (``unshare(CLONE_NEWNS)``; a container
@@ -337,13 +342,18 @@ def _hide_folders(folders: list, keep: set) -> bool:
     siblings are covered one by one (folders by an empty read-only ``tmpfs``, files by
     ``/dev/null``). Unlike the audit hook, this also stops reads that never reach
     Python's audit events, such as OpenCV's C++ ``imread`` or ``FileStorage``.
+
+    The interpreter's folders in ``expose`` are made reachable for ``nobody`` when a
+    private folder hides them (a Python installed under ``/root``, which is ``0700``):
+    that folder is covered by an empty ``tmpfs`` that only holds them, so ``nobody`` can
+    import any standard module later, and sees nothing else of root's home.
     Returns whether the folders are hidden; on failure nothing is half done that
     matters (the mount namespace is private to this process either way).
     """
     import ctypes
 
     clone_newns, ms_rdonly, ms_nosuid, ms_nodev, ms_noexec = 0x00020000, 1, 2, 4, 8
-    ms_bind, ms_rec, ms_private = 4096, 16384, 1 << 18
+    ms_remount, ms_bind, ms_rec, ms_private, mnt_detach = 32, 4096, 16384, 1 << 18, 2
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.unshare(clone_newns) != 0:
@@ -376,11 +386,49 @@ def _hide_folders(folders: list, keep: set) -> bool:
             ok = hide(os.path.join(path, entry)) and ok
         return ok
 
+    def blocking_ancestor(path):
+        """The outermost folder on the way to ``path`` that others may not cross."""
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts)):
+            folder = "/" + "/".join(parts[:depth])
+            if not os.stat(folder).st_mode & 0o001:
+                return folder
+        return None
+
+    def make_reachable(path):
+        blocker = blocking_ancestor(path)
+        if blocker is None:
+            return True
+        stage = os.path.join(workdir, ".interpreter")
+        os.mkdir(stage, 0o700)
+        try:
+            if libc.mount(os.fsencode(path), os.fsencode(stage), None, ms_bind | ms_rec,
+                          None) != 0:
+                return False
+            flags = ms_nosuid | ms_nodev
+            if libc.mount(b"tmpfs", os.fsencode(blocker), b"tmpfs", flags,
+                          b"size=64k,mode=0755") != 0:
+                return False
+            os.makedirs(path, 0o755)
+            if libc.mount(os.fsencode(stage), os.fsencode(path), None, ms_bind | ms_rec,
+                          None) != 0:
+                return False
+            libc.mount(None, os.fsencode(blocker), None, ms_remount | ms_rdonly | flags, None)
+            return True
+        finally:
+            libc.umount2(os.fsencode(stage), mnt_detach)
+            os.rmdir(stage)
+
     ok = True
     for folder in folders:
         folder = os.path.realpath(folder)
         if os.path.isdir(folder):
             ok = hide(folder) and ok
+    for path in expose:
+        try:
+            ok = make_reachable(path) and ok
+        except OSError:
+            ok = False
     return ok
 
 
@@ -433,11 +481,13 @@ class _ImportGate:
 
     It raises through ``sys.audit`` so that the hook records the refusal; removing this
     finder changes nothing but messages (the hook's ``import`` and ``open`` rules still
-    refuse the import).
+    refuse the import). Where ``nobody`` cannot read the standard library (and no mount
+    namespace fixed that), a standard module that was not preloaded gets a clear message.
     """
 
-    def __init__(self, forbidden: frozenset):
-        self._forbidden = forbidden
+    def __init__(self, forbidden: frozenset, stdlib_reachable: bool, hook: bool):
+        self._forbidden = forbidden if hook else frozenset()
+        self._stdlib_reachable = stdlib_reachable
 
     def find_spec(self, fullname, path=None, target=None):
         import importlib.machinery
@@ -447,6 +497,10 @@ class _ImportGate:
             sys.audit("convkit.sandbox.import", fullname)
         if top in STUB_MODULES:
             return importlib.machinery.ModuleSpec(fullname, _StubLoader(), is_package=True)
+        if not self._stdlib_reachable and top in sys.stdlib_module_names:
+            raise ModuleNotFoundError(
+                f"the grader cannot import {fullname} here: its sandbox has only NumPy and the "
+                "common standard modules (math, itertools, collections, ...)", name=fullname)
         return None
 
 

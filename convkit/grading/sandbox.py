@@ -25,13 +25,22 @@ Defence in depth, each layer tested in ``tests/test_sandbox.py``:
    frame and garbage-collector introspection and ``__code__`` replacement. Each refusal
    raises ``PermissionError`` in the student's code and is listed in
    :attr:`SandboxResult.violations`.
-4. **Identity.** When the grader runs as root, the runner becomes ``nobody``
-   (uid/gid 65534, no supplementary groups) before any student code runs, then sets
-   ``RLIMIT_NPROC`` to 0: no new process or thread can start (``nobody`` already has
-   one). As a normal user ``RLIMIT_NPROC = 0`` does the same (the user has processes),
-   but the student's code runs with the grader's file permissions, so layer 3 is
-   then the only guard of the course files. NumPy's BLAS is told to use one thread
-   and OpenCV ``setNumThreads(1)``, so neither needs a thread.
+4. **Identity and view.** When the grader runs as root, the runner enters a private
+   mount namespace where the course folders (``convkit``, ``solutions``, the
+   gradebook...: everything in the course root but the virtual environment) are
+   covered by empty file systems, where the kernel allows it (``"namespace"`` in
+   :attr:`SandboxResult.layers`); this stops even reads that raise no audit event,
+   such as OpenCV's C++ ``imread``. It then becomes ``nobody`` (uid/gid 65534, no
+   supplementary groups) before any student code runs, and sets ``RLIMIT_NPROC`` to
+   0: no new process or thread can start (``nobody`` already has one). The drop
+   happens in the runner after its imports, not in ``preexec_fn``: ``execve`` fails
+   after a uid change with ``RLIMIT_NPROC = 0``, and ``nobody`` may not be able to
+   reach the interpreter (one installed under ``/root``, mode 0700: inside the
+   namespace the runner makes it reachable). As a normal user ``RLIMIT_NPROC = 0``
+   does the same (the user has processes), but the student's code runs with the
+   grader's file permissions, so layer 3 is then the only guard of the course files.
+   NumPy's BLAS is told to use one thread and OpenCV ``setNumThreads(1)``, so neither
+   needs a thread (OpenCV's default pool logs an error and computes in one thread).
 5. **Reaping.** The grader is made a child subreaper; after each run every
    descendant carrying the sandbox's mark (uid ``nobody``, or ``CONVKIT_SANDBOX=1``
    in its environment) that is not a running sandbox is killed and reaped

@@ -1,0 +1,85 @@
+"""What one sandboxed run costs: process start, NumPy import, lockdown, cases.
+
+Run ``python benchmarks/bench_sandbox.py``; it writes the "sandbox" section of
+``benchmarks/results.md``. Medians of several runs, on an otherwise idle machine if
+possible (the figures are wall-clock times).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _results import machine_line, write_section  # noqa: E402
+
+from convkit.grading.sandbox import run_in_sandbox  # noqa: E402
+
+REPEATS = 15
+VECTORISED = """
+def im_conv(im, kernel):
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(im, dtype=np.float64),
+                                                       kernel.shape)
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+"""
+
+
+def median_seconds(action, repeats: int = REPEATS) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def interpreter(code: str) -> None:
+    subprocess.run([sys.executable, "-I", "-c", code], check=True)
+
+
+def sandbox(cases, **options) -> None:
+    result = run_in_sandbox([VECTORISED], "im_conv", cases, timeout=30, **options)
+    assert result.status == "ok", result.message
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    one = [SimpleNamespace(args=(rng.random((40, 40)), rng.random((3, 3))))]
+    forty = [SimpleNamespace(args=(rng.random((40, 40)), rng.random((5, 5))))
+             for _ in range(40)]
+    sandbox(one)  # warm the file cache
+    rows = [
+        ("`python -I -c pass`", median_seconds(lambda: interpreter("pass"))),
+        ("`python -I -c 'import numpy'`", median_seconds(lambda: interpreter("import numpy"))),
+        ("sandbox, 1 case (40x40, 3x3)", median_seconds(lambda: sandbox(one))),
+        ("sandbox, 40 cases (40x40, 5x5)", median_seconds(lambda: sandbox(forty))),
+        ("sandbox with cv2 allowed, 1 case",
+         median_seconds(lambda: sandbox(one, allowed_modules=("cv2",)))),
+    ]
+    layers = run_in_sandbox([VECTORISED], "im_conv", one).layers
+    table = "\n".join(f"| {what} | {seconds * 1000:.0f} ms |" for what, seconds in rows)
+    write_section("sandbox", f"""
+## Sandbox: the cost of one sandboxed run
+
+{machine_line()}; median of {REPEATS} runs; layers in force: {", ".join(layers)}.
+
+| run | wall-clock time |
+|---|---|
+{table}
+
+One graded function of one student is one run: a fresh process that imports NumPy,
+locks itself down, runs the answer cells and calls the function on every case.
+""")
+    for what, seconds in rows:
+        print(f"{what}: {seconds * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
