@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
 
+from convkit.core import get_subimages, im_conv  # noqa: E402
 from convkit.widgets.sliding_window import (  # noqa: E402
     MAX_IMAGE_SIDE,
     n_positions,
@@ -40,7 +41,10 @@ CASES = {
 
 
 def reference_valid(im, kernel):
-    """Valid-mode sliding-window weighted sum (no flip), written with NumPy views."""
+    """Valid-mode sliding-window weighted sum (no flip), written with NumPy views.
+
+    Independent of convkit; the test also checks it against ``convkit.core.im_conv``.
+    """
     windows = sliding_window_view(np.asarray(im, dtype=np.float64), kernel.shape)
     return np.einsum("ijkl,kl->ij", windows, np.asarray(kernel, dtype=np.float64))
 
@@ -51,6 +55,8 @@ def test_window_step_at_every_index(case):
     im_before, kernel_before = im.copy(), kernel.copy()
     kh, kw = kernel.shape
     expected = reference_valid(im, kernel)
+    np.testing.assert_allclose(im_conv(im, kernel), expected, rtol=1e-12, atol=1e-9)
+    windows = get_subimages(im, kernel)
     out_h, out_w = expected.shape
     count = n_positions(im.shape, kernel.shape)
     assert count == out_h * out_w
@@ -61,6 +67,7 @@ def test_window_step_at_every_index(case):
         assert (step["index"], step["n_positions"]) == (index, count)
         window = im[row : row + kh, col : col + kw].astype(np.float64)
         np.testing.assert_array_equal(step["window"], window)
+        np.testing.assert_array_equal(step["window"], windows[(row, col)])
         assert step["window"].dtype == np.float64
         np.testing.assert_array_equal(step["products"], window * kernel)
         assert isinstance(step["total"], float)
