@@ -285,6 +285,15 @@ def test_objects_that_are_not_plain_data_come_back_unserializable(returned, type
     assert outcome.value.type_name == type_name
 
 
+def test_huge_return_values_come_back_as_unserializable():
+    source = "def im_conv(im, kernel):\n    return [list(range(10**6)), 'x' * 10**7, im]\n"
+    outcome = run(source, cases=CASES[:1]).cases[0]
+    assert outcome.status == "ok"
+    too_large, too_long, array = outcome.value
+    assert too_large.type_name == "list (too large)" and too_long.type_name == "str (too long)"
+    np.testing.assert_array_equal(array, IM)
+
+
 def test_a_list_of_arrays_comes_back_as_a_list_of_exact_arrays():
     source = "def im_conv(im, kernel):\n    return [im * 2, kernel]\n"
     outcome = run(source, cases=CASES[:1]).cases[0]
@@ -372,6 +381,13 @@ ATTACKS = {
     "generator frames": ("def g():\n    yield\ng().gi_frame", "access to stack frames (gi_frame)"),
     "settrace": ("import sys\nsys.settrace(lambda *a: None)", "tracing (sys.settrace)"),
     "sub-interpreter": ("import _xxsubinterpreters", "import of _xxsubinterpreters"),
+    "hand-made bytecode": ("(lambda: 0).__code__.replace(co_code=b'\\x00' * 8)",
+                           "building a code object by hand"),
+    "marshal": ("import marshal\nmarshal.loads(marshal.dumps((lambda: 0).__code__))",
+                "loading marshalled code"),
+    "a folder's fd": ("import os, numpy\nfd = os.open(os.path.dirname(os.path.dirname("
+                      "numpy.__file__)), os.O_RDONLY)\nos.open('scipy/__init__.py', "
+                      "os.O_RDONLY, dir_fd=fd)", "opening the folder"),
 }
 
 

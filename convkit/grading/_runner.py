@@ -111,6 +111,9 @@ DENY_EVENTS = {
     "os.lockf": "locking a file",
     "mmap.__new__": "memory-mapping a file",
     "signal.pthread_kill": "signalling a thread",
+    "code.__new__": "building a code object by hand",
+    "marshal.loads": "loading marshalled code",
+    "marshal.load": "loading marshalled code",
 }
 
 #: event-name prefixes refused outright
@@ -639,6 +642,12 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
         where = resolve(name)
         if where is None:
             deny(f"open({_repr(name)})")
+        try:  # a folder's fd would let os.open(..., dir_fd=fd) reach past these checks
+            folder = (_lstat(where).st_mode & 0o170000) == 0o040000
+        except _OSError:
+            folder = False
+        if folder:
+            deny(f"opening the folder {_repr(name)}")
         writing = False
         if _type(mode) is _str:
             writing = "w" in mode or "a" in mode or "x" in mode or "+" in mode
@@ -785,7 +794,8 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
     limit = int(job["output_limit"])
     array_budget = [int(job["array_budget"])]
     arrays: list = []
-    node_budget = [200_000]
+    node_budget = [200_000]  # values returned over all cases, so the results stay small
+    text_budget = [2_000_000]  # characters of returned strings
 
     class Capture:
         """A text stream that keeps the first ``limit`` characters written to it."""
@@ -889,7 +899,10 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
         if node_budget[0] < 0 or depth > 40:
             return unserializable(value, " (too large or too deeply nested)")
         kind = _type(value)
-        if value is None or kind is _bool or kind is _str:
+        if kind is _str:
+            text_budget[0] -= _len(value)
+            return value if text_budget[0] >= 0 else unserializable(value, " (too long)")
+        if value is None or kind is _bool:
             return value
         if kind is _int:
             return value if -(10**300) < value < 10**300 else unserializable(value, " (too large)")
@@ -909,12 +922,32 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
         if kind in _scalar_types:
             return encode(value.item(), depth + 1)
         if kind is _tuple or kind is _list or kind is _set or kind is _frozenset:
-            items = [encode(v, depth + 1) for v in value]
+            mark = budgets()
+            items = []
+            for item in value:
+                if node_budget[0] < 0:
+                    return too_large(value, mark)
+                items.append(encode(item, depth + 1))
             return {"t": _type_name(kind), "v": items}
         if kind is _dict:
-            return {"t": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)]
-                                       for k, v in value.items()]}
+            mark = budgets()
+            pairs = []
+            for key, item in value.items():
+                if node_budget[0] < 0:
+                    return too_large(value, mark)
+                pairs.append([encode(key, depth + 1), encode(item, depth + 1)])
+            return {"t": "dict", "v": pairs}
         return unserializable(value)
+
+    def budgets():
+        return node_budget[0], text_budget[0], array_budget[0], _len(arrays)
+
+    def too_large(value, mark):
+        """Give back what a container too large to send used, so its siblings still go."""
+        node_budget[0], text_budget[0], array_budget[0], count = mark
+        del arrays[count:]
+        node_budget[0] -= 1
+        return unserializable(value, " (too large)")
 
     def describe(error):
         """``"Name: message"`` and the answer cells' frames of the traceback."""
