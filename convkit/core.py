@@ -87,9 +87,11 @@ and, for each, adds the weight times a shifted slice of the (padded) image::
 That is the formula above with the two sums swapped. For speed it works through
 the image in cache-sized blocks, skips zero weights, adds (rather than
 multiplies) weights of 1 and -1, and, when it saves work, runs a kernel that is
-the outer product of a column and a row (a box blur, a Gaussian) as a column
-pass followed by a row pass. All of these agree with the direct sum up to
-rounding (a few times 1e-16 of the sum of ``|weight * pixel|``).
+exactly the outer product of a column of whole numbers and a row (a box blur,
+the binomial Gaussian) as a column pass followed by a row pass. None of this
+changes a result by more than rounding (a few times 1e-16 of the sum of
+``|weight * pixel|``), and integer images filtered with integer kernels give
+exact whole numbers whichever way they are computed.
 
 Examples
 --------
@@ -588,19 +590,21 @@ def _correlate_valid(
 
 
 def _rank_one_factors(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(column, row)`` with ``outer(column, row) == k`` to rounding, when that saves work.
+    """``(column, row)`` with ``np.outer(column, row) == k`` exactly, when that saves work.
 
-    The column is scaled so that one of its entries is exactly 1 and the row is
-    then a copy of a row of ``k``: box, binomial and Sobel kernels factor
-    exactly. Returns None for kernels of one row or column, kernels that are
-    not rank 1, and kernels whose zeros make the direct sum as cheap.
+    ``row`` is a row of ``k`` and ``column`` holds whole numbers (one of them 1),
+    so the two passes use the kernel's own weights times whole numbers: where the
+    direct sum is exact (integer images with integer or binary-fraction kernels,
+    such as ``binomial / 256``), so are the two passes. Box, binomial and 5x5 Sobel
+    kernels factor this way; a sampled Gaussian (``exp``) does not, and runs
+    directly. Returns None for kernels of one row or column, kernels that do not
+    factor exactly like this, and kernels whose zeros make the direct sum as cheap.
     """
     kh, kw = k.shape
     if kh == 1 or kw == 1:
         return None
     magnitude = np.abs(k)
-    peak = float(magnitude.max())
-    if peak == 0.0:
+    if not magnitude.any():
         return None
     q = int(np.argmax(magnitude) % kw)  # the column holding the largest entry
     nonzero = np.flatnonzero(k[:, q])
@@ -608,11 +612,11 @@ def _rank_one_factors(k: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     row = k[p, :].copy()
     if np.count_nonzero(k[:, q]) + np.count_nonzero(row) + 1 >= np.count_nonzero(k):
         return None
-    with np.errstate(all="ignore"):  # tiny pivots may overflow: then it is not used
+    with np.errstate(all="ignore"):  # a tiny pivot may overflow: then it is refused
         column = k[:, q] / k[p, q]  # column[p] == 1 exactly
-        error = np.abs(np.outer(column, row) - k).max()
-    if not (np.isfinite(column).all() and error <= 4 * np.finfo(np.float64).eps * peak):
-        return None
+        whole = bool(np.all(np.abs(column) <= 2**24) and np.array_equal(column, np.round(column)))
+        if not (whole and np.array_equal(np.outer(column, row), k)):
+            return None
     return column, row
 
 

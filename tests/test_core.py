@@ -181,7 +181,13 @@ def integer_image_and_kernel(draw):
         hnp.arrays(np.uint8, (h, w), elements=st.integers(250, 255)),
         hnp.arrays(np.int32, (h, w), elements=st.integers(-(2**20), 2**20)),
     ))
-    return im, draw(hnp.arrays(np.int64, (kh, kw), elements=st.integers(-9, 9)))
+    weights = st.integers(-9, 9)
+    kernel = draw(st.one_of(
+        hnp.arrays(np.int64, (kh, kw), elements=weights),
+        st.tuples(hnp.arrays(np.int64, (kh,), elements=weights),  # rank one: two passes
+                  hnp.arrays(np.int64, (kw,), elements=weights)).map(lambda uv: np.outer(*uv)),
+    ))
+    return im, kernel
 
 
 @settings(max_examples=150)
@@ -298,19 +304,25 @@ def test_large_image_spans_many_blocks():
 
 def test_rank_one_kernels_take_two_passes_and_stay_accurate():
     gauss = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]) / 256
-    sobel = np.outer([1, 4, 6, 4, 1], [1, 2, 0, -2, -1])
-    column, row = core._rank_one_factors(gauss)
-    np.testing.assert_array_equal(np.outer(column, row), gauss)  # factors exactly
-    column, row = core._rank_one_factors(sobel.astype(float))
-    np.testing.assert_array_equal(np.outer(column, row), sobel)
+    sobel = np.outer([1, 4, 6, 4, 1], [1, 2, 0, -2, -1]).astype(float)
+    box = np.full((3, 3), 1 / 9)
+    for kernel in (gauss, sobel, box):
+        column, row = core._rank_one_factors(kernel)
+        np.testing.assert_array_equal(np.outer(column, row), kernel)  # factors exactly
+        np.testing.assert_array_equal(column, np.round(column))  # whole numbers
     assert core._rank_one_factors(np.eye(3)) is None  # rank 3
     assert core._rank_one_factors(np.ones((1, 5))) is None  # already 1-D
     identity = np.zeros((3, 3))
     identity[1, 1] = 1
     assert core._rank_one_factors(identity) is None  # one entry: direct is cheaper
+    # rank one, but 5/3 is not a whole number: the direct sum keeps integers exact
+    assert core._rank_one_factors(np.outer([3.0, 5.0, 3.0], [1.0, 1.0, 1.0])) is None
     im = np.random.default_rng(2).uniform(0, 255, (40, 30))
-    for kernel in (gauss, sobel):
+    for kernel in (gauss, sobel, box):
         assert_close(im_conv(im, kernel), signal.correlate2d(im, kernel, "valid"), im, kernel)
+    pixels = np.random.default_rng(3).integers(0, 256, (40, 30)).astype(np.uint8)
+    exact = signal.correlate2d(pixels.astype(np.int64), (gauss * 256).astype(np.int64), "valid")
+    np.testing.assert_array_equal(im_conv(pixels, gauss), exact / 256)  # binary fractions: exact
     flat = np.full((10, 10), 0.7)
     np.testing.assert_allclose(im_conv(flat, gauss), 0.7, rtol=0, atol=1e-15)
 
