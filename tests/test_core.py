@@ -230,6 +230,18 @@ def test_identity_kernel_returns_the_image_exactly():
     np.testing.assert_array_equal(correlate(im, [[1.0]], "same"), im)
 
 
+def test_kernel_as_large_as_the_image():
+    rng = np.random.default_rng(6)
+    im, kernel = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    out = im_conv(im, kernel)
+    assert out.shape == (1, 1)
+    assert out[0, 0] == pytest.approx(float(np.sum(im * kernel)), rel=1e-14)
+    assert len(get_subimages(im, kernel)) == 1
+    for mode in ("same", "full"):
+        expected = signal.correlate2d(im, kernel, mode)
+        assert_close(correlate(im, kernel, mode), expected, im, kernel)
+
+
 def test_zero_kernel_gives_zeros():
     im = np.arange(12.0).reshape(3, 4)
     for mode in MODES:
