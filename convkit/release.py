@@ -93,9 +93,13 @@ def generate_release(root: Path, out_dir: Path, assignments: list[str] | None = 
     return written
 
 
-def clean_sources(root: Path) -> list[Path]:
-    """Rewrite every ``solutions/`` notebook cleaned (outputs and extra metadata removed)."""
-    paths = sorted((root / SOURCE_DIR).glob("*/*.ipynb"))
+def clean_sources(root: Path, assignments: list[str] | None = None) -> list[Path]:
+    """Rewrite the ``solutions/`` notebooks cleaned (outputs and extra metadata removed).
+
+    Only the named assignments are touched; all of them when ``assignments`` is empty.
+    """
+    names = assignments or [a.name for a in ASSIGNMENTS]
+    paths = sorted(path for name in names for path in (root / SOURCE_DIR / name).glob("*.ipynb"))
     for path in paths:
         write_clean(nbformat.read(path, as_version=4), path)
     return paths
@@ -108,7 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = args.root.resolve() if args.root else course_root()
-    clean_sources(root)
+    clean_sources(root, args.assignments or None)
     for name in args.assignments or [a.name for a in ASSIGNMENTS]:
         shutil.rmtree(root / RELEASE_DIR / name, ignore_errors=True)
     for path in generate_release(root, root / RELEASE_DIR, args.assignments or None):
