@@ -310,6 +310,9 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
 
     # 5. lock down
     sys.dont_write_bytecode = True
+    # no cached bytecode: imports compile from source, so marshal.loads (which can build
+    # any code object, even one that corrupts memory) is never needed and can be refused
+    sys.implementation.cache_tag = None
     sys.path[:] = [entry for entry in sys.path if entry and _decide(rules, os.path.realpath(entry))]
     posixsubprocess = sys.modules.get("_posixsubprocess")  # forks without an audit event
     if posixsubprocess is not None and hasattr(posixsubprocess, "fork_exec"):
