@@ -349,6 +349,7 @@ class NotebookTab:
         )
         self.page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
         self.page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=timeout * 1000)
+        self.wait_kernel_connected(timeout)
         self.page.wait_for_function(
             """(sel) => {
                 const i = document.querySelector(sel + ' .jp-Notebook-ExecutionIndicator');
@@ -358,6 +359,28 @@ class NotebookTab:
             timeout=timeout * 1000,
         )
         return self
+
+    def kernel(self) -> dict | None:
+        """The server's record of this notebook's kernel (None before the session exists)."""
+        for session in self.server.api("api/sessions") or []:
+            if session.get("path") == self.path and session.get("kernel"):
+                return session["kernel"]
+        return None
+
+    def wait_kernel_connected(self, timeout: float = 60.0) -> None:
+        """Wait until the server says the notebook's kernel is idle with the page connected.
+
+        The page's own indicator reads "idle" before a kernel exists; a Run All
+        sent then is lost, so ask the server.
+        """
+        deadline = time.monotonic() + timeout
+        kernel = None
+        while time.monotonic() < deadline:
+            kernel = self.kernel()
+            if kernel and kernel.get("execution_state") == "idle" and kernel.get("connections"):
+                return
+            self.page.wait_for_timeout(200)
+        raise TimeoutError(f"the kernel of {self.path} is not ready after {timeout} s: {kernel}")
 
     @property
     def panel(self) -> Any:
@@ -495,6 +518,8 @@ class WidgetChange:
     after: str
     digests_before: list[str]
     digests_after: list[str]
+    text_before: str = ""
+    text_after: str = ""
 
     @property
     def image_changed(self) -> bool:
@@ -574,6 +599,7 @@ def choose_each_dropdown(
         pick = (values.index(before) + 1) % len(values)
         digests = _image_digests(tab, output)
         srcs = output.evaluate(_IMAGE_SRCS_JS)
+        text = output.inner_text()
         select.select_option(values[pick])
         _await_new_images(tab, output, srcs, timeout)
         changes.append(
@@ -583,6 +609,8 @@ def choose_each_dropdown(
                 after=options[pick],
                 digests_before=digests,
                 digests_after=_image_digests(tab, output),
+                text_before=text,
+                text_after=output.inner_text(),
             )
         )
         if shots:
@@ -602,6 +630,7 @@ def step_slider(
     before = readout.inner_text().strip()
     digests = _image_digests(tab, output)
     srcs = output.evaluate(_IMAGE_SRCS_JS)
+    text = output.inner_text()
     if shots:
         output.screenshot(path=str(shots.with_name(shots.name + "_0_initial.png")))
     handle.focus()
@@ -613,6 +642,8 @@ def step_slider(
         after=readout.inner_text().strip(),
         digests_before=digests,
         digests_after=_image_digests(tab, output),
+        text_before=text,
+        text_after=output.inner_text(),
     )
     if shots:
         output.screenshot(path=str(shots.with_name(shots.name + "_1_arrow_right.png")))

@@ -36,7 +36,7 @@ from browser_helpers import (
     write_harness,
 )
 
-from convkit.course import ASSIGNMENTS, RELEASE_DIR, SOURCE_DIR
+from convkit.course import ASSIGNMENTS, RELEASE_DIR, SOURCE_DIR, assignment
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -45,16 +45,13 @@ SCREENSHOTS = REPO / "screenshots"
 SERVED = (SOURCE_DIR, RELEASE_DIR, "images")
 
 
-def _existing(folder: str) -> list[str]:
-    return [
-        f"{folder}/{a.name}/{a.notebook_file}"
-        for a in ASSIGNMENTS
-        if (REPO / folder / a.name / a.notebook_file).is_file()
-    ]
+def _notebooks(folder: str) -> list[str]:
+    """Every lesson's notebook in ``folder`` (a missing one fails its test, never skips)."""
+    return [f"{folder}/{a.name}/{a.notebook_file}" for a in ASSIGNMENTS]
 
 
-SOLUTIONS = _existing(SOURCE_DIR)
-RELEASED = _existing(RELEASE_DIR)
+SOLUTIONS = _notebooks(SOURCE_DIR)
+RELEASED = _notebooks(RELEASE_DIR)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -124,16 +121,22 @@ class Run:
 
 
 class Runs:
-    """Run each notebook once per session; keep the tabs that hold widgets open."""
+    """Run each notebook once per session, screenshot it (``screenshots/<folder>/<lesson>.png``)
+    and keep the tabs that hold widgets open for the widget tests."""
 
     def __init__(self, context: object, lab: LabServer) -> None:
         self.context, self.lab = context, lab
         self.done: dict[str, Run] = {}
 
     def __call__(self, path: str) -> Run:
+        assert (self.lab.root / path).is_file(), f"{path} is missing"
         if path not in self.done:
             tab = NotebookTab(self.context, self.lab, path).open()
             cells = tab.run_all()
+            folder, lesson = path.split("/")[:2]
+            if lesson.endswith(".ipynb"):
+                lesson = lesson.removesuffix(".ipynb")
+            tab.screenshot_notebook(_shot(folder, f"{lesson}.png"))
             tab.save()
             saved = nbformat.read(self.lab.root / path, as_version=4)
             run = Run(tab, cells, saved)
@@ -216,3 +219,131 @@ def test_harness_sees_what_a_student_sees(runs: Runs) -> None:
     step = step_slider(run.tab, output)
     assert (step.control, step.before, step.after) == ("Window position", "0", "1")
     assert step.image_changed
+
+
+# --------------------------------------------------------------------------- the lessons
+
+
+def _lesson(path: str) -> str:
+    return path.split("/")[1]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_lesson)
+def test_solutions_notebook_runs_to_the_end_without_errors(runs: Runs, path: str) -> None:
+    """Run > Run All Cells on the instructor's notebook: every cell runs, nothing is red."""
+    run = runs(path)
+    code = [c for c in run.cells if c.kind == "code"]
+    assert code, f"{path} shows no code cells"
+    not_run = [c.index for c in code if not c.executed]
+    red = [_describe(run.cells, c.index) for c in code if c.stderr]
+    assert red == [], f"{path}: red (stderr/error) output in the browser:\n" + "\n".join(red)
+    assert not_run == [], f"{path}: cells {not_run} did not run"
+    assert _errors(run.saved) == []
+    assert run.tab.console == [], f"{path}: browser console errors: {run.tab.console}"
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=_lesson)
+def test_released_notebook_runs_until_the_first_exercise(runs: Runs, path: str) -> None:
+    """Run All on the student's notebook: everything before the first exercise works, and
+    what stops it is the exercise's own ``NotImplementedError`` (in the answer cell or in the
+    check that calls it), after which nothing runs."""
+    run = runs(path)
+    first = _first_answer(run.saved)
+    assert first is not None, f"{path} has no answer cell"
+    errors = _errors(run.saved)
+    assert errors, f"{path}: Run All went through; the unanswered exercise should stop it"
+    stop, error = errors[0]
+    assert error.split(":")[0] == "NotImplementedError" and stop >= first, (
+        f"{path}: Run All stopped at {error!r} in cell {stop}, before the student could "
+        f"answer (the first answer cell is cell {first})"
+    )
+    before = [c for c in run.cells[:stop] if c.kind == "code"]
+    red = [_describe(run.cells, c.index) for c in before if c.stderr]
+    assert red == [], f"{path}: red output before the first exercise:\n" + "\n".join(red)
+    assert [c.index for c in before if not c.executed] == []
+    assert not any(c.executed for c in run.cells[stop + 1 :]), "Run All must stop there"
+    assert run.tab.console == [], f"{path}: browser console errors: {run.tab.console}"
+
+
+# --------------------------------------------------------------------------- the widgets
+
+#: labels that do not say what a control chooses
+VAGUE_LABELS = {"", "value", "x", "dropdown", "slider", "options", "select", "choose"}
+
+
+def _solution(lesson: str) -> str:
+    a = assignment(lesson)
+    return f"{SOURCE_DIR}/{a.name}/{a.notebook_file}"
+
+
+def _check_labels(output: object, where: str) -> None:
+    """Accessibility: every control has a visible, uncut label that says what it chooses."""
+    output.scroll_into_view_if_needed()
+    assert label_problems(output) == [], where
+    labels = output.locator(".widget-dropdown .widget-label, .widget-slider .widget-label")
+    assert labels.count() >= 1, f"{where}: no labelled control"
+    for text in labels.all_text_contents():
+        word = text.strip().rstrip(":").strip().lower()
+        assert word not in VAGUE_LABELS and len(word) >= 4, f"{where}: vague label {text!r}"
+
+
+def test_sliding_window_slider_moves_the_window(runs: Runs) -> None:
+    """Lesson 1: focus the slider, press ArrowRight: the window moves one step, the picture
+    and the caption change."""
+    run = runs(_solution("01_subimages"))
+    outputs = widget_outputs(run.tab, "slider")
+    assert outputs.count() >= 1, "lesson 1 shows no slider with a picture"
+    for i in range(outputs.count()):
+        output = outputs.nth(i)
+        _check_labels(output, f"sliding window {i + 1}")
+        change = step_slider(run.tab, output, shots=_shot("widgets", f"sliding_window_{i + 1}"))
+        assert int(change.after) == int(change.before) + 1, change
+        assert change.image_changed, "the picture did not change when the window moved"
+        assert change.text_after != change.text_before, "the caption did not follow the window"
+
+
+@pytest.mark.parametrize(
+    "lesson, name", [("04_kernels", "kernel_explorer"), ("05_opencv", "opencv_compare")]
+)
+def test_dropdowns_change_the_picture(runs: Runs, lesson: str, name: str) -> None:
+    """Lessons 4 and 5: choosing another value in each dropdown redraws the picture."""
+    run = runs(_solution(lesson))
+    outputs = widget_outputs(run.tab, "dropdown")
+    assert outputs.count() >= 1, f"{lesson} shows no dropdown with a picture"
+    for i in range(outputs.count()):
+        output = outputs.nth(i)
+        _check_labels(output, f"{name} {i + 1}")
+        changes = choose_each_dropdown(run.tab, output, shots=_shot("widgets", f"{name}_{i + 1}"))
+        assert changes, f"{name} {i + 1} has no dropdown"
+        for change in changes:
+            assert change.before != change.after, change.control
+            assert change.image_changed, (
+                f"{name}: choosing {change.after!r} in {change.control!r} "
+                "did not change the picture"
+            )
+
+
+# --------------------------------------------------------------------------- nbgrader Validate
+
+#: the lesson whose notebooks the Validate tests use (Validate runs the whole notebook)
+VALIDATED = ASSIGNMENTS[1]
+
+
+@pytest.mark.parametrize("folder", [SOURCE_DIR, RELEASE_DIR])
+def test_nbgrader_validate_button(context: object, lab: LabServer, folder: str) -> None:
+    """The Validate button nbgrader adds to the notebook toolbar: success on the solutions,
+    failure (the exercise's NotImplementedError) on the released notebook."""
+    path = f"{folder}/{VALIDATED.name}/{VALIDATED.notebook_file}"
+    tab = NotebookTab(context, lab, path).open()
+    try:
+        success, text, dialog = tab.validate()
+        tab.page.screenshot(path=str(_shot("validate", f"{folder}_{VALIDATED.name}.png")))
+        if folder == SOURCE_DIR:
+            assert success, f"Validate failed on {path}:\n{text}"
+            assert "Success! Your notebook passes all the tests." in text
+        else:
+            assert not success, f"Validate passed on the unanswered {path}"
+            assert "The following cell failed" in text and "NotImplementedError" in text, text
+        tab.close_dialog(dialog)
+    finally:
+        tab.close()

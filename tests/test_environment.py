@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
 
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+
+from convkit.course import ASSIGNMENTS, RELEASE_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -118,3 +121,28 @@ def test_environment_installs_convkit_from_the_repository() -> None:
     assert "-e ." in [line.strip() for line in pip]
     assert (REPO / "pyproject.toml").is_file()
     assert _pyproject()["project"]["name"] == "convkit"
+
+
+def _binder_links() -> list[str]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    return [m.group("link") for m in BINDER_BADGE.finditer(readme)]
+
+
+def test_readme_binder_badge_opens_the_first_lesson() -> None:
+    links = _binder_links()
+    assert links, (
+        "README.md has no Binder badge: [![Binder](https://mybinder.org/badge_logo.svg)]"
+        "(https://mybinder.org/v2/gh/OWNER/REPO/main?urlpath=lab/tree/course/...)"
+    )
+    first = ASSIGNMENTS[0]
+    for link in links:
+        url = urlparse(link)
+        assert url.path.startswith("/v2/gh/"), f"the badge should build from GitHub: {link}"
+        urlpath = parse_qs(url.query).get("urlpath")
+        assert urlpath, f"the badge link has no urlpath=...: {link}"
+        target = unquote(urlpath[0])
+        prefix = "lab/tree/"
+        assert target.startswith(prefix), f"urlpath should open JupyterLab (lab/tree/...): {target}"
+        rel = target.removeprefix(prefix)
+        assert rel == f"{RELEASE_DIR}/{first.name}/{first.notebook_file}", rel
+        assert (REPO / rel).is_file(), f"the Binder badge opens {rel}, which does not exist"
