@@ -181,6 +181,12 @@ def test_ipython_syntax_is_turned_into_calls_the_sandbox_ignores():
     assert transform_ipython(GOOD) == GOOD
 
 
+def test_a_timed_cell_still_defines_the_function():
+    assert_correct(run(transform_ipython("%%time\n" + GOOD)))
+    assert_correct(run(transform_ipython("%%timeit\n" + GOOD)))
+    assert_correct(run(transform_ipython("%load_ext autoreload\n%autoreload 2\n" + GOOD)))
+
+
 def test_plotting_in_an_answer_cell_does_nothing():
     result = run(answer("""
         import matplotlib.pyplot as plt

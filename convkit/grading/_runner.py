@@ -534,6 +534,37 @@ class _Stub:
         return False
 
 
+class _Shell:
+    """``get_ipython()`` in the sandbox: magics that only time or capture code run it once.
+
+    ``%%time`` or ``%%timeit`` on top of an answer cell must still define the function;
+    every other magic (``%matplotlib inline``, ``!ls``...) does nothing.
+    """
+
+    RUN = frozenset({"time", "timeit", "capture", "prun"})
+
+    def __init__(self, namespace: dict):
+        self._namespace = namespace
+
+    def _run(self, name: str, code: str) -> None:
+        if name in self.RUN and code.strip():
+            exec(compile(code, f"<%{name}>", "exec"), self._namespace)
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        try:
+            self._run(name, line)
+        except SyntaxError:  # options such as "-n 10": ignore the magic, as before
+            pass
+
+    def run_cell_magic(self, name, line, cell, *args, **kwargs):
+        self._run(name, cell)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Stub()
+
+
 class _StubLoader:
     def create_module(self, spec):
         return None
@@ -735,7 +766,9 @@ def _run(job: dict, setup: dict) -> tuple[dict, list]:
     capture = tools["capture"]
     name, kind = job["name"], job["kind"]
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "np": np,
-                 "get_ipython": lambda: _Stub(), "display": lambda *a, **k: None}
+                 "display": lambda *a, **k: None}
+    shell = _Shell(namespace)
+    namespace["get_ipython"] = lambda: shell
     for module in job["allowed_modules"]:
         namespace[module.partition(".")[0]] = sys.modules[module.partition(".")[0]]
     namespace.update(setup["given"])
