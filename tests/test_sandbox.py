@@ -486,6 +486,24 @@ def im_conv(im, kernel):
         assert outcome.inputs_modified is False
 
 
+def test_code_left_to_run_after_the_results_cannot_rewrite_them():
+    # replacing os._exit would run after the results are written, when their name shows
+    result = run(answer("""
+        import os
+        real_exit = os._exit
+
+        def forge(code):
+            for name in os.listdir("."):
+                if name.startswith("results-"):
+                    open(name, "w").write("{}")
+            real_exit(code)
+
+        os._exit = forge
+        """), cases=CASES[:1])
+    assert result.status == "ok", result.message
+    assert result.cases[0].status == "ok"
+
+
 def test_a_student_audit_hook_cannot_unblock_anything():
     result = run(answer("""
         import sys
