@@ -156,6 +156,9 @@ def test_input_modification_is_reported_and_each_call_gets_fresh_copies():
         np.testing.assert_array_equal(outcome.value, expected(IM + 1, KERNEL))
     untouched = run(answer("im = im + 1"), cases=twice)
     assert [outcome.inputs_modified for outcome in untouched.cases] == [False, False]
+    hidden = run("import builtins\nbuiltins.all = lambda *args: True\n", answer("im += 1"),
+                 cases=twice)  # patching the builtins the runner uses hides nothing
+    assert [outcome.inputs_modified for outcome in hidden.cases] == [True, True]
 
 
 def test_given_im_conv_is_provided_and_wins_over_a_redefinition():

@@ -814,6 +814,7 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
     _type, _len, _str, _int, _float, _bool = type, len, str, int, float, bool
     _list, _tuple, _dict, _set, _frozenset, _complex = list, tuple, dict, set, frozenset, complex
     _isinstance, _sys, _TypeError, _str_str = isinstance, sys, TypeError, str.__str__
+    _all, _zip = all, zip
     _ndarray = np.ndarray
     _scalar_types = frozenset(
         _type(t(0)) for t in (
@@ -916,17 +917,17 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
         if tag == "dict":
             if _type(value) is not _dict or _len(value) != _len(item["v"]):
                 return False
-            return all(decode(k) in value and same(value[decode(k)], v) for k, v in item["v"])
+            return _all(decode(k) in value and same(value[decode(k)], v) for k, v in item["v"])
         kind = {"tuple": _tuple, "list": _list, "set": _set, "frozenset": _frozenset}[tag]
         if _type(value) is not kind or _len(value) != _len(item["v"]):
             return False
         if tag in ("set", "frozenset"):
             return value == kind(decode(v) for v in item["v"])
-        return all(same(v, i) for v, i in zip(value, item["v"], strict=True))
+        return _all(same(v, i) for v, i in _zip(value, item["v"], strict=True))
 
     def same_arguments(arguments, spec):
-        return _len(arguments) == _len(spec) and all(
-            same(value, item) for value, item in zip(arguments, spec, strict=True))
+        return _len(arguments) == _len(spec) and _all(
+            same(value, item) for value, item in _zip(arguments, spec, strict=True))
 
     def unserializable(value, why=""):
         return {"t": "unserializable", "type": _type_name(_type(value)) + why}
