@@ -507,6 +507,23 @@ def test_code_left_to_run_after_the_results_cannot_rewrite_them():
     assert result.cases[0].status == "ok"
 
 
+def test_the_runners_globals_do_not_steer_the_hook():
+    result = run(answer("""
+        import sys
+        runner = sys.modules["__main__"]
+        runner.MAX_VIOLATIONS = 0
+        runner.FRAME_ATTRIBUTES = frozenset()
+        runner.ALWAYS_FORBIDDEN = frozenset()
+        runner.DENY_EVENTS.clear()
+        try:
+            import ctypes
+        except ImportError:
+            pass
+        """), cases=CASES[:1])
+    assert result.status == "blocked"
+    assert result.violations == ["import of ctypes"]
+
+
 def test_a_student_audit_hook_cannot_unblock_anything():
     result = run(answer("""
         import sys

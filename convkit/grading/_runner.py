@@ -590,7 +590,8 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
     student made: paths must be ``str``, ``bytes`` or ``int`` (a path-like object is
     refused, since converting it twice could give two different answers).
     """
-    _type, _len, _str, _bytes, _int, _tuple = type, len, str, bytes, int, tuple
+    _type, _len, _str, _int, _tuple, _range = type, len, str, int, tuple, range
+    _max_violations = MAX_VIOLATIONS
     _str_str, _bytes_decode, _repr = str.__str__, bytes.decode, repr
     _lstat, _readlink, _getcwd, _getpid = os.lstat, os.readlink, os.getcwd, os.getpid
     _OSError, _TypeError = OSError, TypeError
@@ -607,7 +608,7 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
         """Raised into the student's code when the sandbox refuses an action."""
 
     def deny(what):
-        if what not in violations and _len(violations) < MAX_VIOLATIONS:
+        if what not in violations and _len(violations) < _max_violations:
             _append(what)
         raise SandboxDenied(f"convkit sandbox: {what} is not allowed while grading")
 
@@ -752,7 +753,7 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
             for prefix, what in _deny_prefixes:
                 if event.startswith(prefix):
                     if what is None:
-                        check_paths(event, args, _tuple(range(_len(args))), inside_workdir)
+                        check_paths(event, args, _tuple(_range(_len(args))), inside_workdir)
                     else:
                         deny(what)
 
