@@ -107,4 +107,18 @@ def nbgrader_config(
     c.CourseDirectory.course_id = "convolution"
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    # Grading (convkit.grading.preprocessor): rebuild each submission from the release, decide
+    # the test cells out of process instead of executing a kernel, summarise the feedback and
+    # strip hidden tests from it. Strings, so this module does not import nbgrader.
+    pp = "nbgrader.preprocessors."
+    ours = "convkit.grading.preprocessor."
+    c.Autograde.sanitize_preprocessors = [
+        ours + "RebuildFromRelease", pp + "ClearOutput", pp + "DeduplicateIds",
+        pp + "OverwriteKernelspec", pp + "OverwriteCells", pp + "CheckCellMetadata"]
+    c.Autograde.autograde_preprocessors = [
+        ours + "SandboxChecks", pp + "LimitOutput", pp + "SaveAutoGrades",
+        pp + "AssignLatePenalties", pp + "CheckCellMetadata"]
+    c.GenerateFeedback.preprocessors = [
+        pp + "GetGrades", pp + "ClearHiddenTests", ours + "FeedbackSummary",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
     return c

@@ -167,6 +167,13 @@ def grade_question(
                                details="\n".join([headline, result.message, *cell_errors]).strip(),
                                n_cases=len(all_cases), n_failed=len(all_cases),
                                mistake="forbidden", seconds=seconds)
+    if not result.cases and any("NotImplementedError" in e for e in result.cell_errors):
+        headline = "not answered yet: the answer cell still raises NotImplementedError"
+        return QuestionVerdict(name, FAIL, headline,
+                               details=f"{headline}\nReplace `raise NotImplementedError()` with "
+                                       "your answer.",
+                               n_cases=len(all_cases), n_failed=len(all_cases),
+                               mistake="not_implemented", seconds=seconds)
     if result.status != "ok" or len(result.cases) != len(all_cases):
         headline = result.message or f"the grader could not run your code ({result.status})"
         return QuestionVerdict(name, FAIL, headline,
@@ -187,24 +194,27 @@ def grade_question(
 
     n = len(all_cases)
     if not failures:
-        return QuestionVerdict(
-            name, PASS,
-            f"all {_plural(n, 'check')} passed ({len(visible)} visible, {len(hidden)} hidden)",
-            n_cases=n, seconds=seconds)
+        headline = ("right answer" if spec.kind == "value" else
+                    f"all {_plural(n, 'check')} passed ({len(visible)} visible, "
+                    f"{len(hidden)} hidden)")
+        return QuestionVerdict(name, PASS, headline, n_cases=n, seconds=seconds)
 
     failures.sort(key=lambda item: not item[0])  # visible cases first (stable)
     first = failures[0][2]
-    headline_mistake = first.message.strip().splitlines()[0] if first.message.strip() else ""
-    headline_mistake = headline_mistake.removeprefix(f"{name}:").strip()
-    headline = f"{len(failures)} of {_plural(n, 'check')} failed"
-    if headline_mistake:
-        headline += f": {headline_mistake}"
-    lines = [f"{len(failures)} of {_plural(n, 'check')} failed. The first one:", "",
-             first.message.strip()]
-    others = sorted({judged.mistake for _, _, judged in failures[1:]
-                     if judged.mistake and judged.mistake != first.mistake})
+    headline_mistake = _title(name, first.message)
+    if spec.kind == "value":  # one answer, not a series of checks
+        headline = headline_mistake or "wrong answer"
+        lines = [first.message.strip()]
+    else:
+        headline = f"{len(failures)} of {_plural(n, 'check')} failed"
+        if headline_mistake:
+            headline += f": {headline_mistake}"
+        lines = [f"{len(failures)} of {_plural(n, 'check')} failed. The first one:", "",
+                 first.message.strip()]
+    others = sorted({_title(name, judged.message) for _, _, judged in failures[1:]
+                     if judged.mistake != first.mistake} - {"", headline_mistake})
     if others:
-        lines += ["", "Other failing checks point to: " + ", ".join(others)]
+        lines += ["", "Other failing checks say:", *(f"  - {title}" for title in others)]
     if cell_errors:
         lines += ["", *cell_errors]
     if first.mistake == "raised" and "NameError" in (first.message or ""):
@@ -213,6 +223,12 @@ def grade_question(
     return QuestionVerdict(
         name, FAIL, headline, details="\n".join(lines), n_cases=n, n_failed=len(failures),
         mistake=first.mistake, picture=_picture(failures, name), seconds=seconds)
+
+
+def _title(name: str, message: str) -> str:
+    """The first line of a diagnosis, without the leading ``name:``."""
+    text = message.strip()
+    return text.splitlines()[0].removeprefix(f"{name}:").strip() if text else ""
 
 
 def _picture(failures: list[tuple[bool, Any, Any]], name: str) -> bytes | None:
