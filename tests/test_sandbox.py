@@ -524,6 +524,34 @@ def test_the_runners_globals_do_not_steer_the_hook():
     assert result.violations == ["import of ctypes"]
 
 
+def _names_read_at_call_time(function_name: str) -> set[str]:
+    """Names the functions nested in a runner function load from globals or builtins."""
+    import ast
+
+    tree = ast.parse((ROOT / "convkit" / "grading" / "_runner.py").read_text())
+    outer = next(node for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name == function_name)
+    bound = {arg.arg for arg in ast.walk(outer) if isinstance(arg, ast.arg)}
+    for node in ast.walk(outer):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            bound.add(node.name)
+    loaded = set()
+    for inner in ast.walk(outer):
+        if isinstance(inner, ast.FunctionDef) and inner is not outer:
+            loaded |= {node.id for node in ast.walk(inner)
+                       if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return loaded - bound
+
+
+def test_the_hook_and_the_runners_tools_read_nothing_the_student_can_replace():
+    # everything is captured in a closure before the student's code runs: replacing
+    # builtins.type, os.lstat or a global of the runner cannot change a decision
+    assert _names_read_at_call_time("_install_hook") == set()
+    assert _names_read_at_call_time("_make_tools") <= {"contextlib"}  # a decorator, at setup
+
+
 def test_a_student_audit_hook_cannot_unblock_anything():
     result = run(answer("""
         import sys

@@ -828,6 +828,8 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
     _float_repr = _float.__repr__
     _excepthook = sys.__excepthook__
     _StringIO = io.StringIO
+    _ValueError, _IndexError = ValueError, IndexError
+    _max_message, _max_frames = MAX_MESSAGE, MAX_FRAMES
     _MemoryError, _BaseException = MemoryError, BaseException
     _isfinite = math.isfinite
     limit = int(job["output_limit"])
@@ -843,7 +845,7 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
         errors = "replace"
 
         def __init__(self):
-            self._parts: list[str] = []
+            self._parts = []
             self._size = 0
             self.truncated = False
 
@@ -997,8 +999,8 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
         except _BaseException:  # noqa: B036 - a broken __str__ is the student's
             message = "<the exception could not be printed>"
         head = f"{name}: {message}" if message else name
-        if _len(head) > MAX_MESSAGE:
-            head = head[:MAX_MESSAGE] + " [...]"
+        if _len(head) > _max_message:
+            head = head[:_max_message] + " [...]"
         frames = student_frames(error)
         if frames:
             head += "\nTraceback (your code, most recent call last):\n" + "\n".join(frames)
@@ -1022,14 +1024,14 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
             if not line.startswith('File "<answer cell '):
                 continue
             try:
-                cell_text, rest = line[len('File "<answer cell '):].split('>", line ', 1)
+                cell_text, rest = line[_len('File "<answer cell '):].split('>", line ', 1)
                 number_text, _, function = rest.partition(", in ")
                 cell, number = _int(cell_text), _int(number_text)
                 code = sources[cell - 1].splitlines()[number - 1].strip()
-            except (ValueError, IndexError):
+            except (_ValueError, _IndexError):
                 continue
             frames.append(f"  answer cell {cell}, line {number}, in {function}\n    {code}")
-        return frames[-MAX_FRAMES:]
+        return frames[-_max_frames:]
 
     def outcome(ok, value, modified, stdout, stderr):
         entry = {"status": "ok" if ok else "error", "inputs_modified": _bool(modified),
@@ -1055,7 +1057,7 @@ def _make_writer(results_path: str, arrays_path: str):
     import json
 
     _type, _str, _int, _float, _bool, _list, _dict = type, str, int, float, bool, list, dict
-    _enumerate, _len, _memoryview = enumerate, len, memoryview
+    _enumerate, _len, _memoryview, _TypeError = enumerate, len, memoryview, TypeError
     _open, _write, _close = os.open, os.write, os.close
     _flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     _encode_string = json.encoder.encode_basestring_ascii
@@ -1090,7 +1092,7 @@ def _make_writer(results_path: str, arrays_path: str):
                 dump(item, out)
             out.append("}")
         else:
-            raise TypeError(f"cannot write a {kind} to results")
+            raise _TypeError(f"cannot write a {kind} to results")
 
     def write_file(path, data):
         fd = _open(path, _flags, 0o644)
