@@ -256,6 +256,25 @@ def test_memory_limit_is_enough_for_numpy_and_opencv_answers():
     assert_correct(run(source, allowed_modules=("cv2",)))
 
 
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "waitid"])
+def test_waiting_leaves_the_runner_a_zombie_until_its_group_is_killed(monkeypatch, pidfd):
+    from convkit.grading import sandbox
+
+    if not pidfd:
+        monkeypatch.delattr(os, "pidfd_open", raising=False)
+    quick = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                            start_new_session=True)
+    try:
+        assert sandbox._wait_unreaped(quick, 30.0) is True
+        assert reaper._stat(quick.pid)[0] == "Z"  # exited, not reaped: its pid stays taken
+        assert sandbox._wait_unreaped(slow, 0.2) is False
+    finally:
+        slow.kill()
+        for process in (quick, slow):
+            process.wait()
+
+
 # --------------------------------------------------------------------------------------------
 # layer 6: the wire format
 # --------------------------------------------------------------------------------------------

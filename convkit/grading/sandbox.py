@@ -464,7 +464,7 @@ def _execute(workdir: str, job: dict, timeout: float, memory_mb: int, kind: str,
             )
             _running.add(process.pid)
         try:
-            finished = _wait_unreaped(process.pid, timeout)
+            finished = _wait_unreaped(process, timeout)
         finally:
             # the group dies with its leader still a zombie, so its id cannot be reused yet
             try:
@@ -492,8 +492,14 @@ def _execute(workdir: str, job: dict, timeout: float, memory_mb: int, kind: str,
     return _summarise(results, kind, name, memory_mb, seconds, job["forbid"])
 
 
-def _wait_unreaped(pid: int, timeout: float) -> bool:
-    """Wait until ``pid`` exits or ``timeout`` passes, leaving it unreaped (a zombie)."""
+def _wait_unreaped(process: subprocess.Popen, timeout: float) -> bool:
+    """Wait until the runner exits or ``timeout`` passes, leaving it unreaped (a zombie).
+
+    While its leader is a zombie, the process group's id cannot be reused, so killing
+    the group afterwards cannot hit a stranger. Linux: a pidfd; other POSIX systems with
+    ``waitid``: ``WNOWAIT`` polling; else ``Popen.wait`` (which reaps).
+    """
+    pid = process.pid
     deadline = time.monotonic() + timeout
     try:
         pidfd = os.pidfd_open(pid)
@@ -511,6 +517,12 @@ def _wait_unreaped(pid: int, timeout: float) -> bool:
                     return True
         finally:
             os.close(pidfd)
+    if not hasattr(os, "waitid"):
+        try:
+            process.wait(timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
     while True:  # no pidfd: poll without reaping
         try:
             if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
