@@ -7,6 +7,8 @@ possible (the figures are wall-clock times).
 
 from __future__ import annotations
 
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,13 +33,17 @@ def im_conv(im, kernel):
 """
 
 
-def median_seconds(action, repeats: int = REPEATS) -> float:
-    times = []
+def median_seconds(action, repeats: int = REPEATS) -> tuple[float, float]:
+    """Median wall-clock time and median CPU time of the child processes, per run."""
+    walls, cpus = [], []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def interpreter(code: str) -> None:
@@ -64,21 +70,26 @@ def main() -> None:
          median_seconds(lambda: sandbox(one, allowed_modules=("cv2",)))),
     ]
     layers = run_in_sandbox([VECTORISED], "im_conv", one).layers
-    table = "\n".join(f"| {what} | {seconds * 1000:.0f} ms |" for what, seconds in rows)
+    table = "\n".join(f"| {what} | {wall * 1000:.0f} ms | {cpu * 1000:.0f} ms |"
+                      for what, (wall, cpu) in rows)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     write_section("sandbox", f"""
 ## Sandbox: the cost of one sandboxed run
 
-{machine_line()}; median of {REPEATS} runs; layers in force: {", ".join(layers)}.
+{machine_line()}; median of {REPEATS} runs; layers in force: {", ".join(layers)};
+load average during the run: {load} (2 cores shared with other jobs: wall-clock
+times grow with the load, CPU times much less).
 
-| run | wall-clock time |
-|---|---|
+| run | wall-clock time | CPU time of the process |
+|---|---|---|
 {table}
 
 One graded function of one student is one run: a fresh process that imports NumPy,
-locks itself down, runs the answer cells and calls the function on every case.
+locks itself down, runs the answer cells and calls the function on every case. The
+CPU time is what a run costs; on an idle machine the wall-clock time is close to it.
 """)
-    for what, seconds in rows:
-        print(f"{what}: {seconds * 1000:.0f} ms")
+    for what, (wall, cpu) in rows:
+        print(f"{what}: {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU")
 
 
 if __name__ == "__main__":
