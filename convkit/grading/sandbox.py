@@ -22,9 +22,11 @@ Defence in depth, each layer tested in ``tests/test_sandbox.py``:
    interpreter's and the allowed packages' folders (so never the course, the
    solutions, the gradebook, ``convkit``), writing anywhere but the run's two output
    files, processes, signals to other processes, sockets, ``ctypes``, sub-interpreters,
-   frame and garbage-collector introspection and ``__code__`` replacement. Each refusal
-   raises ``PermissionError`` in the student's code and is listed in
-   :attr:`SandboxResult.violations`.
+   frame and garbage-collector introspection, ``__code__`` replacement and hand-made
+   code objects. Each refusal raises ``PermissionError`` in the student's code and is
+   listed in :attr:`SandboxResult.violations`. What the student's code could still do
+   inside its own process, and why it gains nothing, is the threat model in
+   :mod:`convkit.grading._runner`.
 4. **Identity and view.** When the grader runs as root, the runner enters a private
    mount namespace where the course folders (``convkit``, ``solutions``, the
    gradebook...: everything in the course root but the virtual environment) are
@@ -52,8 +54,11 @@ Defence in depth, each layer tested in ``tests/test_sandbox.py``:
    are named with a random token the student's code never sees, and a run without
    them (``os._exit``, a crash) is reported as ``"crashed"``.
 
-Where a layer is missing (not Linux, not root), the others still hold; what each
-layer costs is one process start and a NumPy import, about 0.1-0.2 s.
+Where a layer is missing (not Linux, not root), the others still hold. Each sandbox
+folder is created under a random name in a folder nobody can list, so concurrent
+sandboxes (which share uid ``nobody``) cannot find each other. A run costs one process
+start and a NumPy import: about 0.1 s of CPU (``benchmarks/bench_sandbox.py``).
+POSIX only (the limits need :mod:`resource`).
 """
 
 from __future__ import annotations
