@@ -1,0 +1,256 @@
+"""The sample class through ``convkit grade`` (the real command, in a subprocess).
+
+* every student gets exactly the expected points per question
+  (:func:`convkit.grading.sample_class.expected_points`);
+* the submissions folder is byte-for-byte unchanged; finn's background process never
+  touches grades.csv or the gradebook, even seconds after the run;
+* a second run changes nothing (same grades.csv, gradebook and feedback; nothing regraded);
+* a ``--jobs 1`` run killed part-way (SIGKILL) and started again gives the same
+  grades.csv as the clean ``--jobs 2`` run;
+* the feedback shows each of ben's mistakes by name, dev's page says why it could not
+  be graded, and no page shows a line of the solutions' hidden tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from convkit import checks
+from convkit.course import ASSIGNMENTS
+from convkit.grading.rebuild import question_of
+from convkit.grading.report import read_grades_csv
+from convkit.grading.sample_class import MISTAKES, STUDENTS, expected_points
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
+
+ROOT = Path(__file__).resolve().parent.parent
+CONVKIT = Path(sys.executable).with_name("convkit")
+SALT = "sample-class-test-salt"
+NOTEBOOKS = {a.name: a.notebook for a in ASSIGNMENTS}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, CONVKIT_GRADING_SALT=SALT, MPLBACKEND="Agg")
+    env.pop("CONVKIT_COURSE_ROOT", None)
+    return env
+
+
+def _grade(submissions: Path, out: Path, jobs: int) -> list[str]:
+    return [str(CONVKIT), "grade", str(submissions), "--out", str(out), "--jobs", str(jobs),
+            "--timeout", "3", "--no-progress", "--course-root", str(ROOT)]
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(args, env=_env(), capture_output=True, text=True, timeout=600)
+
+
+def _hash_tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part in skip for part in p.relative_to(folder).parts)}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("sample")
+    submissions = base / "class"
+    made = _run([str(CONVKIT), "sample-class", "--out", str(submissions), "--course-root",
+                 str(ROOT)])
+    assert made.returncode == 0, made.stderr
+    before = _hash_tree(submissions)
+
+    clean = base / "clean"
+    first = _run(_grade(submissions, clean, jobs=2))
+    assert first.returncode == 0, first.stderr[-3000:]
+    snapshot = {"grades.csv": (clean / "grades.csv").read_bytes(),
+                "gradebook.db": (clean / "gradebook.db").read_bytes()}
+    time.sleep(5)  # finn's background process would strike 3 s after it started
+    after_wait = {"grades.csv": (clean / "grades.csv").read_bytes(),
+                  "gradebook.db": (clean / "gradebook.db").read_bytes()}
+    feedback_before = _hash_tree(clean / "feedback")
+    second = _run(_grade(submissions, clean, jobs=2))
+
+    killed = base / "killed"
+    proc = subprocess.Popen(_grade(submissions, killed, jobs=1), env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    verdicts = killed / ".nbgrader" / "verdicts"
+    while time.monotonic() < deadline and proc.poll() is None:
+        if verdicts.is_dir() and sum(1 for _ in verdicts.rglob("*.json")) >= 15:
+            break
+        time.sleep(0.2)
+    killed_part_way = proc.poll() is None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    resumed = _run(_grade(submissions, killed, jobs=1))
+    return {
+        "submissions": submissions, "before": before, "after": _hash_tree(submissions),
+        "clean": clean, "first": first, "second": second, "snapshot": snapshot,
+        "after_wait": after_wait, "feedback_before": feedback_before,
+        "killed": killed, "killed_part_way": killed_part_way, "resumed": resumed,
+    }
+
+
+def _points(rows: list[dict[str, str]]) -> dict[tuple[str, str, str], int]:
+    found = {}
+    for row in rows:
+        for item in filter(None, row["questions"].split("; ")):
+            name, score = item.rsplit(" ", 1)
+            found[(row["student"], row["assignment"], name)] = int(float(score.split("/")[0]))
+        if row["status"] != "graded":
+            for name, spec in checks.CHECKS.items():
+                if spec.assignment == row["assignment"]:
+                    found[(row["student"], row["assignment"], name)] = int(float(row["score"]))
+    return found
+
+
+def test_every_student_gets_exactly_the_expected_points(runs):
+    rows = read_grades_csv(runs["clean"] / "grades.csv")
+    expected = expected_points(ROOT)
+    assert _points(rows) == expected
+    assert {r["student"] for r in rows} == set(STUDENTS)
+    assert len(rows) == len({(r["student"], r["assignment"]) for r in rows})  # one row each
+    broken = [r for r in rows if r["status"] != "graded"]
+    assert [(r["student"], r["assignment"], r["status"]) for r in broken] == [
+        ("dev_broken_json", "02_im_conv", "ungradable")]
+    assert "not valid JSON" in broken[0]["notes"]
+    for row in rows:
+        auto = sum(v for (s, a, _), v in expected.items()
+                   if s == row["student"] and a == row["assignment"])
+        assert float(row["auto_score"]) == auto
+        assert float(row["score"]) == auto  # written answers wait for a person
+
+
+def test_the_table_is_printed_with_totals(runs):
+    out = runs["first"].stdout
+    header = out.splitlines()[0].split()
+    assert header[0] == "student" and header[-1] == "total"
+    expected = expected_points(ROOT)
+    ada_auto = sum(v for (s, _, _), v in expected.items() if s == "ada_correct")
+    ada = next(line for line in out.splitlines() if line.startswith("ada_correct"))
+    assert ada.split()[-1].startswith(f"{ada_auto}/")
+    assert (runs["clean"] / "scores.png").stat().st_size > 5000
+    assert "grades:" in out and "feedback:" in out
+
+
+def test_submissions_are_byte_for_byte_unchanged(runs):
+    assert runs["before"] == runs["after"]
+
+
+def test_nothing_touches_the_results_after_the_run(runs):
+    assert runs["after_wait"] == runs["snapshot"]
+
+
+def test_a_second_run_changes_nothing(runs):
+    assert runs["second"].returncode == 0, runs["second"].stderr[-2000:]
+    assert "autograded 0 notebook(s)" in runs["second"].stderr
+    clean = runs["clean"]
+    assert (clean / "grades.csv").read_bytes() == runs["snapshot"]["grades.csv"]
+    assert (clean / "gradebook.db").read_bytes() == runs["snapshot"]["gradebook.db"]
+    assert _hash_tree(clean / "feedback") == runs["feedback_before"]
+    assert runs["second"].stdout == runs["first"].stdout
+
+
+def test_a_killed_jobs1_run_resumes_to_the_same_grades_as_a_clean_jobs2_run(runs):
+    assert runs["killed_part_way"], "the run finished before it could be killed"
+    assert runs["resumed"].returncode == 0, runs["resumed"].stderr[-2000:]
+    assert ((runs["killed"] / "grades.csv").read_bytes()
+            == (runs["clean"] / "grades.csv").read_bytes())
+    pages = sorted(p.relative_to(runs["killed"]).as_posix()
+                   for p in (runs["killed"] / "feedback").rglob("*.html"))
+    assert pages == sorted(p.relative_to(runs["clean"]).as_posix()
+                           for p in (runs["clean"] / "feedback").rglob("*.html"))
+
+
+def _page(runs, student: str, assignment: str) -> str:
+    path = runs["clean"] / "feedback" / student / assignment / f"{NOTEBOOKS[assignment]}.html"
+    return html.unescape(path.read_text(encoding="utf-8"))
+
+
+def _first_hint(name: str, source: str) -> checks.Verdict:
+    """What checks.diagnose says, in this process, about the first failing visible case."""
+    from convkit.core import im_conv
+
+    namespace = {"np": np, "im_conv": im_conv}
+    exec(source, namespace)  # ben's answers are trusted test data here
+    for case in checks.cases(name):
+        if checks.CHECKS[name].kind == "value":
+            verdict = checks.diagnose(name, case, namespace[name])
+        else:
+            verdict = checks.diagnose(name, case, namespace[name](*case.copy_args()))
+        if not verdict.ok:
+            return verdict
+    raise AssertionError(f"ben's {name} passes every visible case")
+
+
+@pytest.mark.parametrize("name", sorted(MISTAKES))
+def test_ben_sees_each_mistake_named_in_his_feedback(runs, name):
+    verdict = _first_hint(name, MISTAKES[name][1])
+    assert verdict.mistake not in (None, "unrecognised", "raised"), (name, verdict.mistake)
+    page = _page(runs, "ben_mistakes", checks.CHECKS[name].assignment)
+    title = verdict.message.strip().splitlines()[0].removeprefix(f"{name}:").strip()
+    assert title in page, (name, title)
+    assert f"✘ {name}:" in page
+
+
+def test_dev_is_told_why_the_notebook_could_not_be_graded(runs):
+    page = _page(runs, "dev_broken_json", "02_im_conv")
+    assert "could not be graded" in page and "not valid JSON" in page
+    assert "Score: 0 /" in page
+
+
+def test_eve_is_told_her_loop_was_stopped(runs):
+    page = _page(runs, "eve_infinite_loop", "02_im_conv")
+    assert "ran for more than 3 s and was stopped" in page
+
+
+def _hidden_test_lines() -> set[str]:
+    lines = set()
+    for path in (ROOT / "solutions").glob("*/*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", source,
+                                    flags=re.DOTALL):
+                lines |= {line.strip() for line in block.splitlines() if line.strip()}
+    return lines
+
+
+def test_no_feedback_page_shows_hidden_tests(runs):
+    hidden = _hidden_test_lines()
+    assert hidden, "the solutions have hidden tests"
+    pages = list((runs["clean"] / "feedback").rglob("*.html"))
+    assert len(pages) == len(STUDENTS) * len(expected_points_assignments())
+    for page in pages:
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        assert "HIDDEN TESTS" not in text, page
+        for line in hidden:
+            assert line not in text, (page, line)
+
+
+def expected_points_assignments() -> set[str]:
+    return {assignment for (_, assignment, _) in expected_points(ROOT)}
+
+
+def test_every_test_cell_of_every_page_has_a_verdict(runs):
+    for page in (runs["clean"] / "feedback").rglob("*.html"):
+        if page.parts[-3] == "dev_broken_json" and page.parts[-2] == "02_im_conv":
+            continue
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        names = {question_of(g) for g in re.findall(r'id="(test_[a-z_0-9]+)"', text)}
+        names |= set(re.findall(r"[✔✘] ([a-z_0-9]+):", text))
+        for name in names - {None}:
+            assert re.search(rf"[✔✘] {name}:", text), (page, name)
+        assert "Your feedback: what passed and what to fix" in text
