@@ -247,6 +247,13 @@ def test_a_huge_allocation_is_reported_as_memory():
     assert result.cases[0].error.startswith("MemoryError")
 
 
+def test_a_huge_allocation_in_an_answer_cell_is_reported_as_memory():
+    result = run("table = np.zeros((10**5, 10**5))\n", GOOD)
+    assert result.status == "memory"
+    assert result.cell_errors[0].startswith("MemoryError: Unable to allocate 74.5 GiB")
+    assert_correct(SandboxResult("ok", "", result.cases))  # the function itself still ran
+
+
 def test_memory_limit_is_enough_for_numpy_and_opencv_answers():
     source = answer("""
         big = np.random.default_rng(0).random((400, 400))

@@ -651,10 +651,13 @@ def _summarise_checked(results, kind, name, memory_mb, seconds, forbid) -> Sandb
     layers = tuple(_text(layer) for layer in _list(results.get("layers", [])))
     base = {"cases": cases, "violations": violations, "cell_errors": cell_errors,
             "seconds": seconds, "layers": layers}
-    if memory:
-        first = cases[_list(results["cases"]).index(memory[0])].error or "MemoryError"
+    memory_errors = [cases[_list(results["cases"]).index(entry)].error or "MemoryError"
+                     for entry in memory]
+    memory_errors += [error for error in cell_errors if error.startswith("MemoryError")]
+    if memory_errors:
         return SandboxResult("memory", f"your code needed more memory than the {memory_mb} MB "
-                             f"allowed while grading ({first.splitlines()[0]})", **base)
+                             f"allowed while grading ({memory_errors[0].splitlines()[0]})",
+                             **base)
     if violations:
         return SandboxResult("blocked", _blocked_message(violations[0], forbid), **base)
     if results["missing"] is True:
