@@ -14,7 +14,8 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results.md"
 HEADER = (
     "# Benchmark results\n\n"
-    "Written by the scripts in `benchmarks/` (`make bench`); each section says how it was measured.\n"
+    "Written by the scripts in `benchmarks/` (`make bench`);"
+    " each section says how it was measured.\n"
 )
 
 
