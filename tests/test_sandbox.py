@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -693,6 +694,47 @@ def test_sandboxes_in_threads_do_not_disturb_each_other():
     for result in results[:4]:
         assert_correct(result)
     assert results[4].status == "timeout"
+
+
+def test_a_killed_grader_takes_its_run_along_and_its_folder_is_swept():
+    grader = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        from types import SimpleNamespace
+        from convkit.grading.sandbox import run_in_sandbox
+        run_in_sandbox(["import time\\ndef f():\\n    time.sleep(60)\\n"], "f",
+                       [SimpleNamespace(args=())], timeout=60)
+        """)])
+    try:
+        runner = _wait_for(lambda: next(iter(reaper.descendants(grader.pid)), None))
+        pattern = f"convkit-sandbox-{grader.pid}-*"
+        folders = _wait_for(lambda: list(Path(tempfile.gettempdir()).glob(pattern)))
+    finally:
+        grader.kill()
+        grader.wait()
+    # the runner sleeps (no CPU limit would stop it): it dies with its grader
+    assert _wait_for(lambda: _gone(runner))
+    run(GOOD, cases=CASES[:1])  # the next run sweeps the dead grader's folder away
+    assert not any(folder.exists() for folder in folders)
+
+
+def _gone(pid: int) -> bool:
+    stat = reaper._stat(pid)
+    if stat is not None and stat[0] == "Z":  # our zombie, if we are its subreaper
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        return True
+    return stat is None
+
+
+def _wait_for(condition, limit: float = 60.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("gave up waiting")
 
 
 # --------------------------------------------------------------------------------------------

@@ -308,6 +308,7 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
         layers.append("nobody")
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     layers.append("nproc")
+    _die_with_parent(int(job["grader_pid"]))
 
     # 5. lock down
     sys.dont_write_bytecode = True
@@ -338,6 +339,25 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
         "np": np, "save": np.save, "inputs": inputs, "given": given, "call": call_namespace["call"],
         "sources": sources, "violations": violations, "layers": layers,
     }
+
+
+def _die_with_parent(grader_pid: int) -> None:
+    """Be killed if the grader dies (Linux): an orphaned run that sleeps would never end.
+
+    Set after the change of uid, which clears it; if the grader died before, leave now.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != grader_pid:
+        os._exit(70)
 
 
 def _hide_folders(folders: list, keep: set, expose: list, workdir: str) -> bool:

@@ -107,6 +107,7 @@ GIVEN_NAMES = frozenset({"im_conv", "flip_kernel", "convolve", "conv_output_shap
 RUNNER = Path(__file__).resolve().with_name("_runner.py")
 NOBODY = 65534
 MARKER = "CONVKIT_SANDBOX=1"
+FOLDER_PREFIX = "convkit-sandbox-"
 FILE_SIZE_LIMIT = 16 * 2**20  # bytes, per file the sandbox writes (results, stdout)
 ARRAY_BUDGET = 12 * 2**20  # bytes of returned arrays, over all cases
 OPEN_FILES_LIMIT = 64
@@ -285,9 +286,10 @@ def run_in_sandbox(
     job, arrays = _make_job(sources, name, cases, kind, allowed_modules, given, forbid,
                             timeout, memory_mb, _hook)
     reaper.enable_subreaper()
+    _sweep_stale_folders()
     # the sandbox folder lives, under a random name, in a folder others may cross but not
     # list: a sandbox cannot find a concurrent sandbox's folder (they share uid nobody)
-    outer = tempfile.mkdtemp(prefix="convkit-sandbox-")
+    outer = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
     try:
         os.chmod(outer, 0o711)
         workdir = os.path.join(os.path.realpath(outer), secrets.token_hex(12))
@@ -352,6 +354,7 @@ def _make_job(sources, name, cases, kind, allowed_modules, given, forbid, timeou
         "protected": _protected_dirs(),
         "drop_identity": root,
         "hook": bool(hook),
+        "grader_pid": os.getpid(),
         "output_limit": OUTPUT_LIMIT,
         "array_budget": ARRAY_BUDGET,
         "limits": {
@@ -450,6 +453,27 @@ def _environment(workdir: str) -> dict[str, str]:
     key, _, value = MARKER.partition("=")
     env[key] = value
     return env
+
+
+def _sweep_stale_folders() -> None:
+    """Remove sandbox folders left by a grader that was killed (its pid is in the name)."""
+    root = tempfile.gettempdir()
+    try:
+        names = [name for name in os.listdir(root) if name.startswith(FOLDER_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(FOLDER_PREFIX):].partition("-")[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue  # its grader is alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(os.path.join(root, name), ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
