@@ -12,8 +12,9 @@ Images are float64, 512x512 and 2048x2048; kernels are 3x3, 5x5 and 15x15, of tw
 kinds: *dense* (random normal weights: full rank, no zero or +-1 weight, so convkit
 has no shortcut) and *binomial* (the Gaussian blur of the course: an outer product
 of binomial rows, which convkit runs as two 1-D passes). Every figure is the median
-of 15 runs (5 for the slowest case) in one process, after one warm-up run, the three
-libraries timed in turn round after round. The naive loops (median of 3) are timed
+of at least 15 runs (5 for the slowest case) in one process, after one warm-up run, the
+three libraries timed in turn, round after round for at least 3 s per case (more runs
+for fast cases). The naive loops (median of 3) are timed
 on the whole image only for 512x512 with 3x3; other cases time them on a 64x64
 output crop and extrapolate the per-pixel time (marked ``~``). All four results
 are checked to agree (to 1e-10 of the largest possible sum) before timing.
@@ -47,7 +48,8 @@ from convkit.core import im_conv  # noqa: E402
 SIZES = (512, 2048)
 KERNEL_SIDES = (3, 5, 15)
 CROP = 64  # naive loops: output pixels timed per side, then extrapolated
-ROUNDS = 15  # timed calls of each function per case (5 for the slowest case)
+ROUNDS = 15  # at least this many timed calls of each function per case (5 for the slowest)
+SECONDS = 3.0  # and more calls until this long has passed
 
 
 def naive_im_conv(im: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -89,21 +91,28 @@ def median_ms(func: Callable[[], object], runs: int = 3) -> float:
     return statistics.median(times) * 1e3
 
 
-def interleaved_ms(funcs: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+def interleaved_ms(
+    funcs: dict[str, Callable[[], object]], rounds: int, seconds: float = 0.0, most: int = 301
+) -> tuple[dict[str, float], int]:
     """Median wall time in ms of each function, timed in turn round after round.
 
-    Interleaving spreads any background load of a shared machine over all of
-    them alike, instead of penalising whichever happened to run during a burst.
+    At least ``rounds`` rounds, and more (up to ``most``) until ``seconds`` have
+    passed. Interleaving, over a second or more, spreads the background load of a
+    shared machine over all the functions alike, instead of penalising whichever
+    ran during a burst. Returns the medians and the number of rounds.
     """
     for func in funcs.values():
         func()  # warm-up
     times: dict[str, list[float]] = {name: [] for name in funcs}
-    for _ in range(rounds):
+    begin = time.perf_counter()
+    done = 0
+    while done < rounds or (time.perf_counter() - begin < seconds and done < most):
         for name, func in funcs.items():
             start = time.perf_counter()
             func()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
+        done += 1
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}, done
 
 
 def naive_ms(im: np.ndarray, kernel: np.ndarray) -> tuple[float, bool]:
@@ -152,6 +161,7 @@ def run(sizes: tuple[int, ...]) -> str:
     rng = np.random.default_rng(0)
     load_before = os.getloadavg()
     rows = []
+    rounds_done: list[int] = []
     verdicts = []
     memory = []
     for size in sizes:
@@ -165,7 +175,9 @@ def run(sizes: tuple[int, ...]) -> str:
                     "convkit": lambda im=im, k=kernel: im_conv(im, k),
                     "scipy": lambda im=im, k=kernel: scipy_im_conv(im, k),
                 }
-                ms = interleaved_ms(funcs, rounds=ROUNDS if size * side < 2048 * 15 else 5)
+                slowest = size == max(SIZES) and side == max(KERNEL_SIDES)
+                ms, done = interleaved_ms(funcs, rounds=5 if slowest else ROUNDS, seconds=SECONDS)
+                rounds_done.append(done)
                 cv, ours, sp = ms["cv2"], ms["convkit"], ms["scipy"]
                 loops, measured = naive_ms(im, kernel)
                 label = f"{side}x{side} {kind}"
@@ -196,9 +208,9 @@ def run(sizes: tuple[int, ...]) -> str:
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (2 cores, shared).",
         "",
         "`.venv/bin/python benchmarks/bench_conv.py`. float64 images of uniform noise, "
-        "median of 15 runs (5 for 2048x2048 15x15) in one process after a warm-up, the "
-        "three libraries timed in turn round after round so that background load hits them "
-        "alike; in brackets, the time "
+        f"median of {min(rounds_done)} to {max(rounds_done)} runs in one process after a "
+        "warm-up, the three libraries timed in turn, round after round for at least "
+        f"{SECONDS:g} s per row, so that background load hits them alike; in brackets, the time "
         "relative to `cv2.filter2D` (`CV_64F`, `BORDER_CONSTANT`, cropped to valid). "
         "*dense*: random normal weights (full rank, no zero or +-1 weight: no shortcut); "
         "*binomial*: the Gaussian blur (rank one: convkit runs it as two 1-D passes). "
