@@ -278,8 +278,8 @@ def _conv_hidden(rng: np.random.Generator, opencv: bool) -> list[Case]:
              (rng.integers(200, 256, (h, w)).astype(np.uint8),
               k.astype(np.float64) if opencv else k.astype(np.int64)), True)
     )
-    h, w = _rng_shape(rng, 5, 15)
-    if opencv:
+    h, w = _rng_shape(rng, 8, 15) if opencv else _rng_shape(rng, 5, 15)
+    if opencv:  # an n x (n + 2) kernel, n <= 4: the image is at least 8x8 so it always fits
         n = int(rng.choice([2, 4]))
         cases_.append(
             Case("an image with an even-sized kernel (mind the anchor)",

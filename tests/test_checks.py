@@ -819,3 +819,13 @@ def test_difference_figure_handles_other_shapes_and_refuses_bad_input():
         checks.difference_figure(np.zeros((2, 2)), np.zeros((2, 2, 2)), "t")
     with pytest.raises(TypeError, match="title"):
         checks.difference_figure(np.zeros((2, 2)), np.zeros((2, 2)), None)
+
+
+@pytest.mark.parametrize("name", ["im_conv", "convolve", "opencv_im_conv", "opencv_convolve"])
+def test_hidden_cases_are_valid_inputs_for_many_seeds(name: str) -> None:
+    # every hidden kernel fits inside its image, so a correct answer can pass every case
+    for seed in range(200):
+        for case in checks.cases(name, hidden=True, seed=seed):
+            im, kernel = case.args[0], case.args[1]
+            assert kernel.shape[0] <= im.shape[0] and kernel.shape[1] <= im.shape[1], (seed, case)
+            checks.reference(name, case)  # raises if the reference refuses the input
