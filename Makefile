@@ -35,6 +35,7 @@ release: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_conv.py
 	$(BIN)/python benchmarks/bench_notebooks.py
+	$(BIN)/python benchmarks/bench_sandbox.py
 	$(BIN)/python benchmarks/bench_grading.py
 
 clean-venv:
