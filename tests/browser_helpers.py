@@ -466,30 +466,32 @@ class NotebookTab:
         dialog.wait_for(state="detached")
 
     # ----------------------------------------------------------------- screenshots
-    def screenshot_notebook(self, path: Path, max_height: int = 16_000) -> Path:
+    def screenshot_notebook(self, path: Path, max_height: int = 30_000) -> Path:
         """Screenshot the whole notebook at laptop width: grow the window to its height.
 
         The notebook scrolls inside JupyterLab, so a "full page" screenshot would
-        show one screen; instead the viewport is made as tall as the notebook
-        (capped at ``max_height`` pixels), captured, and restored.
+        show one screen; instead the viewport is made as tall as the notebook and
+        captured, then restored. Cells off screen have only an estimated height
+        until they are drawn, so the height is measured again until it settles.
         """
         path.parent.mkdir(parents=True, exist_ok=True)
-        scroll, client = self.page.evaluate(
-            """(sel) => {
-                const outer = document.querySelector(sel + ' .jp-WindowedPanel-outer');
-                return [outer.scrollHeight, outer.clientHeight];
-            }""",
-            PANEL,
-        )
-        height = min(VIEWPORT["height"] + max(0, scroll - client), max_height)
-        self.page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        measure = """(sel) => {  // how far the last cell's bottom is below the panel's
+            const outer = document.querySelector(sel + ' .jp-WindowedPanel-outer');
+            outer.scrollTo(0, 0);
+            const cells = outer.querySelectorAll('.jp-Cell');
+            const last = cells[cells.length - 1].getBoundingClientRect().bottom;
+            return Math.ceil(last + 24 - outer.getBoundingClientRect().bottom);
+        }"""
+        height = VIEWPORT["height"]
         try:
-            self.page.evaluate(
-                "(sel) => document.querySelector(sel + ' .jp-WindowedPanel-outer').scrollTo(0, 0)",
-                PANEL,
-            )
-            self.page.wait_for_function(_DONE_JS, arg=PANEL, timeout=30_000)
-            self.page.wait_for_timeout(300)  # let the layout settle after the resize
+            for _ in range(8):
+                hidden = self.page.evaluate(measure, PANEL)
+                if hidden <= 0 or height >= max_height:
+                    break
+                height = min(height + hidden, max_height)
+                self.page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+                self.page.wait_for_function(_DONE_JS, arg=PANEL, timeout=30_000)
+                self.page.wait_for_timeout(300)  # let the layout settle after the resize
             self.page.screenshot(path=str(path))
         finally:
             self.page.set_viewport_size(VIEWPORT)
@@ -538,7 +540,7 @@ def widget_outputs(tab: NotebookTab, control: str) -> Any:
 
 def label_text(widget: Any) -> str:
     """The visible description of an ipywidgets control (its ``.widget-label``)."""
-    return widget.locator(".widget-label").first.inner_text().strip()
+    return widget.locator(".widget-label").first.text_content().strip()
 
 
 def label_problems(output: Any) -> list[str]:
@@ -587,6 +589,7 @@ def choose_each_dropdown(
     replaced and records the image bytes' digests before and after.
     """
     changes = []
+    output.scroll_into_view_if_needed()
     dropdowns = output.locator(".widget-dropdown")
     if shots:
         output.screenshot(path=str(shots.with_name(shots.name + "_0_initial.png")))
@@ -599,7 +602,7 @@ def choose_each_dropdown(
         pick = (values.index(before) + 1) % len(values)
         digests = _image_digests(tab, output)
         srcs = output.evaluate(_IMAGE_SRCS_JS)
-        text = output.inner_text()
+        text = output.text_content()
         select.select_option(values[pick])
         _await_new_images(tab, output, srcs, timeout)
         changes.append(
@@ -610,7 +613,7 @@ def choose_each_dropdown(
                 digests_before=digests,
                 digests_after=_image_digests(tab, output),
                 text_before=text,
-                text_after=output.inner_text(),
+                text_after=output.text_content(),
             )
         )
         if shots:
@@ -623,14 +626,15 @@ def step_slider(
     tab: NotebookTab, output: Any, shots: Path | None = None, timeout: float = 60.0
 ) -> WidgetChange:
     """Focus the slider's handle in ``output``, press ArrowRight once, wait for the picture."""
+    output.scroll_into_view_if_needed()
     slider = output.locator(".widget-slider").first
     label = label_text(slider)
     handle = slider.locator('[role="slider"]')
     readout = slider.locator(".widget-readout")
-    before = readout.inner_text().strip()
+    before = readout.text_content().strip()
     digests = _image_digests(tab, output)
     srcs = output.evaluate(_IMAGE_SRCS_JS)
-    text = output.inner_text()
+    text = output.text_content()
     if shots:
         output.screenshot(path=str(shots.with_name(shots.name + "_0_initial.png")))
     handle.focus()
@@ -639,11 +643,11 @@ def step_slider(
     change = WidgetChange(
         control=label,
         before=before,
-        after=readout.inner_text().strip(),
+        after=readout.text_content().strip(),
         digests_before=digests,
         digests_after=_image_digests(tab, output),
         text_before=text,
-        text_after=output.inner_text(),
+        text_after=output.text_content(),
     )
     if shots:
         output.screenshot(path=str(shots.with_name(shots.name + "_1_arrow_right.png")))
