@@ -637,9 +637,9 @@ def check(name: str, func_or_value: Any, *, hidden: bool = False, seed: int | No
     """Run the check ``name`` in this process; raise AssertionError naming the first mistake.
 
     The function is called on copies of each case's arguments, and the copies are compared
-    with the originals afterwards, so modifying an input is detected. ``NotImplementedError``
-    (an unanswered exercise stub) propagates unchanged; any other exception becomes an
-    AssertionError whose message names it and the case that triggered it.
+    with the originals afterwards, so modifying an input is detected. An unanswered exercise
+    stub's ``NotImplementedError`` propagates as a NotImplementedError that says so; any other
+    exception becomes an AssertionError whose message names it and the case that triggered it.
 
     Parameters
     ----------
@@ -660,6 +660,7 @@ def check(name: str, func_or_value: Any, *, hidden: bool = False, seed: int | No
     AssertionError: box_blur_kernel: the kernel is not normalised.
     ...
     """
+    __tracebackhide__ = True  # IPython shows the student's frames, not the checker's
     spec = _spec(name)
     todo = cases(name, hidden=hidden, seed=seed)
     for case in todo:
@@ -675,7 +676,10 @@ def check(name: str, func_or_value: Any, *, hidden: bool = False, seed: int | No
             try:
                 actual = func_or_value(*given)
             except NotImplementedError:
-                raise
+                raise NotImplementedError(
+                    f"{name} is not written yet: replace `raise NotImplementedError()` in its "
+                    "answer cell with your code, run that cell, then run this check again."
+                ) from None
             except Exception as exc:  # the student's code failed: name it
                 verdict = diagnose(name, case, None, raised=f"{type(exc).__name__}: {exc}")
                 raise AssertionError(verdict.message) from exc
@@ -704,6 +708,7 @@ def check_conv_output_shape(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_conv_output_shape(conv_output_shape)
     conv_output_shape: all 9 checks passed.
     """
+    __tracebackhide__ = True
     check("conv_output_shape", func, hidden=hidden, seed=seed)
 
 
@@ -716,6 +721,7 @@ def check_window_choice(value: Any, *, hidden: bool = False, seed: int | None = 
     >>> check_window_choice("C")
     window_choice: the check passed.
     """
+    __tracebackhide__ = True
     check("window_choice", value, hidden=hidden, seed=seed)
 
 
@@ -733,6 +739,7 @@ def check_get_subimages(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_get_subimages(get_subimages)
     get_subimages: all 5 checks passed.
     """
+    __tracebackhide__ = True
     check("get_subimages", func, hidden=hidden, seed=seed)
 
 
@@ -753,6 +760,7 @@ def check_im_conv(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_im_conv(im_conv)
     im_conv: all 6 checks passed.
     """
+    __tracebackhide__ = True
     check("im_conv", func, hidden=hidden, seed=seed)
 
 
@@ -765,6 +773,7 @@ def check_flip_kernel(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_flip_kernel(lambda kernel: np.flip(kernel))
     flip_kernel: all 6 checks passed.
     """
+    __tracebackhide__ = True
     check("flip_kernel", func, hidden=hidden, seed=seed)
 
 
@@ -786,6 +795,7 @@ def check_convolve(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_convolve(convolve)
     convolve: all 6 checks passed.
     """
+    __tracebackhide__ = True
     check("convolve", func, hidden=hidden, seed=seed)
 
 
@@ -798,6 +808,7 @@ def check_box_blur_kernel(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_box_blur_kernel(lambda size: np.full((size, size), 1 / size**2))
     box_blur_kernel: all 4 checks passed.
     """
+    __tracebackhide__ = True
     check("box_blur_kernel", func, hidden=hidden, seed=seed)
 
 
@@ -815,6 +826,7 @@ def check_sharpen_kernel(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_sharpen_kernel(sharpen_kernel)
     sharpen_kernel: all 5 checks passed.
     """
+    __tracebackhide__ = True
     check("sharpen_kernel", func, hidden=hidden, seed=seed)
 
 
@@ -827,6 +839,7 @@ def check_gradient_magnitude(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_gradient_magnitude(lambda gx, gy: np.sqrt(gx**2.0 + gy**2.0))
     gradient_magnitude: all 3 checks passed.
     """
+    __tracebackhide__ = True
     check("gradient_magnitude", func, hidden=hidden, seed=seed)
 
 
@@ -846,6 +859,7 @@ def check_opencv_im_conv(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_opencv_im_conv(opencv_im_conv)
     opencv_im_conv: all 6 checks passed.
     """
+    __tracebackhide__ = True
     check("opencv_im_conv", func, hidden=hidden, seed=seed)
 
 
@@ -866,6 +880,7 @@ def check_opencv_convolve(func: Callable[..., Any], *, hidden: bool = False,
     >>> check_opencv_convolve(opencv_convolve)
     opencv_convolve: all 6 checks passed.
     """
+    __tracebackhide__ = True
     check("opencv_convolve", func, hidden=hidden, seed=seed)
 
 
