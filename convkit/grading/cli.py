@@ -84,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"autograded {result.regraded} notebook(s) in this run ({result.sandbox_runs} sandboxed "
           f"function runs); {result.up_to_date} were already up to date", file=sys.stderr)
+    if result.refreshed:
+        print(f"refreshed the feedback of {result.refreshed} notebook(s) graded by a person "
+              "since the last run", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(format_table(result.rows))

@@ -30,7 +30,7 @@ import shutil
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,7 @@ class GradeResult:
     warnings: list[str] = field(default_factory=list)
     regraded: int = 0
     up_to_date: int = 0
+    refreshed: int = 0
     sandbox_runs: int = 0
 
     @property
@@ -198,6 +199,7 @@ class Grader:
         self.settings = settings
         self.jobs = jobs
         self.progress = progress
+        self._manual: dict[str, str] = {}
         self.log = log or (lambda message: print(message, file=sys.stderr))
         if not self.submissions.is_dir():
             raise FileNotFoundError(f"SUBMISSIONS_DIR {self.submissions} is not a folder")
@@ -235,10 +237,16 @@ class Grader:
                                          release_hashes[sub.assignment], work)
 
         cache = VerdictCache(work.cache_dir)
-        todo = [s for s in subs if s.status == GRADED and not self._is_done(s, work)]
+        self._manual = _manual_states(work, subs)
+        state = {s.label: self._state(s, work) for s in subs if s.status == GRADED}
+        todo = [s for s in subs if state.get(s.label) == "todo"]
+        # only a person's grading changed: new feedback, no new autograde (which would flag
+        # the written answers for review again in formgrader)
+        refresh = [s for s in subs if state.get(s.label) == "feedback"]
         result = GradeResult([], self.out_dir, notices)
-        result.up_to_date = sum(s.status == GRADED for s in subs) - len(todo)
-        feedback_todo = sorted({s.assignment for s in todo})
+        result.up_to_date = sum(value == "done" for value in state.values())
+        result.refreshed = len(refresh)
+        feedback_todo = sorted({s.assignment for s in todo + refresh})
         bar = self._progress_bar(len(subs) + len(feedback_todo))
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="convkit-sandbox")
         try:
@@ -248,14 +256,15 @@ class Grader:
                 # nbgrader's gradebook code makes SQLAlchemy warn on every autograde
                 warnings.filterwarnings("ignore", module=r"nbgrader\..*")
                 warnings.filterwarnings("ignore", message=".*not in session.*")
-                autograded: list[Submission] = []
+                autograded: list[Submission] = list(refresh)
                 for sub in subs:
                     bar.set_postfix_str(sub.label, refresh=False)
                     if sub.status != GRADED:
                         self._write_problem(sub, work)
                     elif sub.label in futures:
-                        result.sandbox_runs += sum(
-                            not self._settle(future, sub) for future in futures[sub.label])
+                        # wait for this submission's verdicts (cached: no sandbox run)
+                        result.sandbox_runs += sum(not future.result()[1]
+                                                   for future in futures[sub.label])
                         if self._autograde(sub, work):
                             autograded.append(sub)
                         result.regraded += 1
@@ -279,12 +288,6 @@ class Grader:
 
         return tqdm(total=total, desc="grading", unit="notebook", file=sys.stderr,
                     disable=not self.progress, dynamic_ncols=True, leave=True)
-
-    @staticmethod
-    def _settle(future: Future, sub: Submission) -> bool:
-        """Wait for one verdict; True when it came from the cache."""
-        _verdict, cached = future.result()
-        return cached
 
     # one submission ----------------------------------------------------------------------------
     def _prepare_submission(self, sub: Submission, release: dict[str, Any], release_hash: str,
@@ -312,12 +315,19 @@ class Grader:
     def _feedback_path(self, sub: Submission) -> Path:
         return self.out_dir / "feedback" / sub.student / sub.assignment / f"{sub.notebook}.html"
 
-    def _is_done(self, sub: Submission, work: WorkCourse) -> bool:
+    def _state(self, sub: Submission, work: WorkCourse) -> str:
+        """``"done"`` (nothing to do), ``"feedback"`` (only a person's grading changed since the
+        feedback was written) or ``"todo"`` (autograde and feedback)."""
         try:
             done = json.loads(self._done_marker(sub, work).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return False
-        return done.get("key") == sub.key and self._feedback_path(sub).is_file()
+            return "todo"
+        graded = work.autograded(sub.student, sub.assignment) / f"{sub.notebook}.ipynb"
+        if done.get("key") != sub.key or not graded.is_file():
+            return "todo"
+        if done.get("manual") != self._manual.get(sub.label):
+            return "feedback"
+        return "done" if self._feedback_path(sub).is_file() else "feedback"
 
     def _autograde(self, sub: Submission, work: WorkCourse) -> bool:
         """nbgrader autograde of one submission (verdicts come from the cache); True if done."""
@@ -342,11 +352,13 @@ class Grader:
             result = api.generate_feedback(assignment, None, force=True)
         finally:
             api.coursedir.student_id_exclude = saved
+        manual = _manual_states(work, subs)  # as the next run will find it
         for sub in subs:
             page = work.feedback(sub.student, assignment) / f"{sub.notebook}.html"
             if page.is_file():
                 publish(page, self._feedback_path(sub))
-                write_atomic(self._done_marker(sub, work), json.dumps({"key": sub.key}).encode())
+                marker = {"key": sub.key, "manual": manual.get(sub.label)}
+                write_atomic(self._done_marker(sub, work), json.dumps(marker).encode())
             else:
                 self._failed(sub, work, result)
 
@@ -420,7 +432,8 @@ class Grader:
                 auto[grade.name] = (float(grade.score), float(grade.max_score))
                 auto_score += float(grade.score)
                 auto_max += float(grade.max_score)
-            if grade.needs_manual_grade:
+            if cell.cell_type != "code" and grade.manual_score is None \
+                    and grade.auto_score is None:  # a written answer nobody has graded yet
                 pending += float(grade.max_score)
         penalty = float(notebook.late_submission_penalty or 0.0)
         questions = []
@@ -437,6 +450,33 @@ class Grader:
         return GradeRow(sub.student, sub.assignment, float(notebook.score) - penalty,
                         float(notebook.max_score), auto_score, auto_max, pending, GRADED,
                         "; ".join(questions), "; ".join(notes))
+
+
+def _manual_states(work: WorkCourse, subs: Sequence[Submission]) -> dict[str, str]:
+    """A hash per submission of what a person graded (manual scores, extra credit, comments).
+
+    Part of the "already done" test: after written answers are graded in formgrader, the
+    next run regenerates exactly the feedback pages that changed.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    states: dict[str, str] = {}
+    if not work.db_path.exists():
+        return states
+    with Gradebook(f"sqlite:///{work.db_path}") as gradebook:
+        for sub in subs:
+            if sub.status != GRADED:
+                continue
+            try:
+                notebook = gradebook.find_submission_notebook(sub.notebook, sub.assignment,
+                                                              sub.student)
+            except MissingEntry:
+                continue
+            items = sorted([(g.name, g.manual_score, g.extra_credit) for g in notebook.grades]
+                           + [(c.name, c.manual_comment, None) for c in notebook.comments],
+                           key=repr)
+            states[sub.label] = hashlib.sha256(repr(items).encode()).hexdigest()[:16]
+    return states
 
 
 def _assignment_maxima(gradebook: Any, assignment: str) -> tuple[float, float]:

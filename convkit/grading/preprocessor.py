@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import html
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from convkit.grading.verdicts import FAIL, PASS, QuestionVerdict
 
 META_KEY = "convkit"
 RED, GREEN, RESET = "\x1b[0;31m", "\x1b[0;32m", "\x1b[0m"
+WRAP = 96  #: characters per line of a failing test cell's message (feedback pages do not wrap)
 
 
 def _nbgrader_info(resources: dict[str, Any]) -> tuple[str, str, str]:
@@ -140,7 +142,7 @@ def verdict_outputs(verdict: QuestionVerdict | None, name: str) -> list[Notebook
     if verdict.status != FAIL:
         ename = "NotGraded"
     details = verdict.details.strip() or verdict.headline
-    traceback = [f"{RED}✘ {name}: {verdict.headline}{RESET}", "", *details.splitlines()]
+    traceback = [f"{RED}✘ {name}: {verdict.headline}{RESET}", "", *_wrapped(details)]
     outputs = [nbformat.v4.new_output("error", ename=ename, evalue=verdict.headline,
                                       traceback=traceback)]
     if verdict.picture:
@@ -149,6 +151,17 @@ def verdict_outputs(verdict: QuestionVerdict | None, name: str) -> list[Notebook
             data={"image/png": base64.b64encode(verdict.picture).decode("ascii"),
                   "text/plain": f"<expected | actual | difference for {name}>"}))
     return outputs
+
+
+def _wrapped(text: str, width: int = WRAP) -> list[str]:
+    """Lines of ``text`` with long prose lines wrapped (indented lines, e.g. arrays, kept)."""
+    lines = []
+    for line in text.splitlines():
+        if len(line) > width and not line[:1].isspace():
+            lines += textwrap.wrap(line, width, break_on_hyphens=False) or [""]
+        else:
+            lines.append(line)
+    return lines
 
 
 class FeedbackSummary(NbGraderPreprocessor):
@@ -177,7 +190,7 @@ class FeedbackSummary(NbGraderPreprocessor):
                                                      student)
                     except MissingEntry:
                         continue
-                    if grade.needs_manual_grade:
+                    if grade.manual_score is None and grade.auto_score is None:
                         pending.add(info["grade_id"])
         return pending
 

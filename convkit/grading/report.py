@@ -159,11 +159,15 @@ def plot_histogram(rows: Sequence[GradeRow], path: Path) -> None:
         mine = [r for r in rows if r.assignment == assignment]
         maximum = max((r.max_score for r in mine), default=1.0) or 1.0
         scores = np.array([r.score for r in mine])
-        edges = np.linspace(0, maximum, min(int(np.ceil(maximum)), 10) + 1)
+        if maximum <= 30:  # one bar per whole point, centred on it
+            edges = np.arange(-0.5, np.ceil(maximum) + 1.0, 1.0)
+        else:
+            edges = np.linspace(0, maximum, 11)
         ax.hist(scores, bins=edges, color=colour, edgecolor="white")
         ax.set_title(assignment, fontsize=10)
         ax.set_xlabel(f"score (out of {_number(maximum)})")
-        ax.set_xlim(0, maximum)
+        ax.set_xlim(edges[0], edges[-1])
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.yaxis.get_major_locator().set_params(integer=True)
     axes[0][0].set_ylabel("students")
     for ax in axes[0][len(assignments):]:

@@ -142,7 +142,27 @@ class WorkCourse:
                                    f"course:\n{result.get('error') or result.get('log')}")
             done[item.name] = wanted[item.name]
             write_atomic(stamp_path, json.dumps(done, sort_keys=True).encode())
+        self.write_config()
         return self.stale_release_warnings(assignments)
+
+    def write_config(self) -> None:
+        """``nbgrader_config.py`` in the work course, so nbgrader's own commands and formgrader
+        work there (grading written answers, ``nbgrader export``); without the salt."""
+        text = (
+            '"""nbgrader settings of the work course written by `convkit grade`."""\n\n'
+            "from pathlib import Path\n\n"
+            "from convkit.course import nbgrader_config\n\n"
+            "here = Path(__file__).resolve().parent\n"
+            "c = get_config()  # noqa: F821\n"
+            "c.merge(nbgrader_config(here, db_url=f\"sqlite:///{here.parent / 'gradebook.db'}\",\n"
+            "                        submitted='submitted', autograded='autograded',\n"
+            "                        feedback='feedback'))\n"
+            "c.RebuildFromRelease.release_root = str(here / 'students-release')\n"
+            f"c.SandboxChecks.timeout = {float(self.settings.timeout)!r}\n"
+        )
+        path = self.root / "nbgrader_config.py"
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            write_atomic(path, text.encode("utf-8"))
 
     def stale_release_warnings(self, assignments: Sequence[Assignment]) -> list[str]:
         """Warn when ``course/`` does not match what ``solutions/`` generates."""
