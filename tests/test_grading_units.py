@@ -229,3 +229,33 @@ def test_histogram_is_a_titled_png(tmp_path):
 def test_finding_round_trips_through_json():
     finding = Finding("test_f", "test_edited", "edited", "f", True)
     assert Finding.from_dict(json.loads(json.dumps(finding.to_dict()))) == finding
+
+
+@pytest.mark.parametrize("module", ["seeds", "rebuild", "cache", "lock", "report", "feedback",
+                                    "jobs", "verdicts", "preprocessor", "pipeline",
+                                    "sample_class"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"convkit.grading.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_second_grade_run_on_the_same_out_dir_is_refused(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    submissions = tmp_path / "submitted"
+    submissions.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    with OutDirLock(tmp_path / "out"):
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("convkit")), "grade", str(submissions),
+             "--out", str(tmp_path / "out"), "--course-root", str(root), "--no-progress"],
+            capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "another `convkit grade` is writing to" in done.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()

@@ -28,6 +28,15 @@ class GradingSettings:
         Wall-clock seconds per sandboxed run (one graded function of one student).
     memory_mb : int or None
         The sandbox's memory limit (None: its default).
+
+    Examples
+    --------
+    >>> GradingSettings("s3cret", 3).timeout
+    3
+    >>> GradingSettings("", 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: salt must be a non-empty string
     """
 
     salt: str
@@ -55,7 +64,19 @@ class QuestionJob:
 
 def question_jobs(notebook: Mapping[str, Any], findings: Sequence[Finding], *, student: str,
                   assignment: str, settings: GradingSettings) -> list[QuestionJob]:
-    """One job per auto-graded test cell of a rebuilt notebook."""
+    """One job per auto-graded test cell of a rebuilt notebook.
+
+    Examples
+    --------
+    >>> nb = {"cells": [
+    ...     {"cell_type": "code", "source": "def f(x):\\n    return x",
+    ...      "metadata": {"nbgrader": {"grade_id": "answer_f", "solution": True}}},
+    ...     {"cell_type": "code", "source": "check_f(f)",
+    ...      "metadata": {"nbgrader": {"grade_id": "test_f", "grade": True}}}]}
+    >>> [(job.name, job.sources) for job in question_jobs(
+    ...     nb, [], student="ada", assignment="a1", settings=GradingSettings("s"))]
+    [('f', ('def f(x):\\n    return x',))]
+    """
     sources = tuple(answer_sources(notebook))
     jobs = []
     for name in graded_names(notebook):

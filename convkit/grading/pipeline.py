@@ -105,7 +105,19 @@ class GradeResult:
 
 
 def available_assignments(course_root: Path) -> dict[str, Assignment]:
-    """The assignments of the course that have both a source and a released notebook."""
+    """The assignments of the course that have both a source and a released notebook.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for folder in ("solutions", "course"):
+    ...         path = Path(tmp) / folder / "02_im_conv" / "im_conv.ipynb"
+    ...         path.parent.mkdir(parents=True)
+    ...         _ = path.write_text("{}")
+    ...     sorted(available_assignments(Path(tmp)))
+    ['02_im_conv']
+    """
     found = {}
     for item in ASSIGNMENTS:
         if ((course_root / SOURCE_DIR / item.name / item.notebook_file).is_file()

@@ -128,7 +128,21 @@ class SandboxChecks(NbGraderPreprocessor):
 
 
 def verdict_outputs(verdict: QuestionVerdict | None, name: str) -> list[NotebookNode]:
-    """The outputs a test cell shows for ``verdict`` (None: the cell was not graded)."""
+    """The outputs a test cell shows for ``verdict`` (None: the cell was not graded).
+
+    A passing verdict is one stdout line; a failing one an ``error`` output carrying the
+    grader's message (which nbgrader scores 0) and, for a wrong array, a PNG.
+
+    Examples
+    --------
+    >>> ok = QuestionVerdict("f", PASS, "all 3 checks passed")
+    >>> [o.output_type for o in verdict_outputs(ok, "f")], verdict_outputs(ok, "f")[0].text
+    (['stream'], '✔ f: all 3 checks passed\\n')
+    >>> wrong = QuestionVerdict("f", FAIL, "1 of 3 checks failed: off by one")
+    >>> out = verdict_outputs(wrong, "f")[0]
+    >>> out.output_type, out.ename, out.evalue
+    ('error', 'CheckFailed', '1 of 3 checks failed: off by one')
+    """
     if verdict is None:
         text = (f"not graded: this test cell has no check the grader knows ({name}); "
                 "ask your instructor")

@@ -84,7 +84,7 @@ def grades_csv(rows: Sequence[GradeRow]) -> str:
 
 
 def write_grades_csv(rows: Sequence[GradeRow], path: Path) -> None:
-    """Write ``grades.csv`` atomically."""
+    """Write ``grades.csv`` atomically (see :func:`grades_csv` for the content)."""
     write_atomic(path, grades_csv(rows).encode("utf-8"))
 
 

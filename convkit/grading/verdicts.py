@@ -84,7 +84,16 @@ def _plural(n: int, word: str) -> str:
 
 
 def tampered_verdict(name: str, findings: Sequence[Finding]) -> QuestionVerdict | None:
-    """The verdict of a question whose test or answer cell was tampered with, or None."""
+    """The verdict of a question whose test or answer cell was tampered with, or None.
+
+    Examples
+    --------
+    >>> edited = Finding("test_f", "test_edited", "the test cell test_f was edited", "f", True)
+    >>> tampered_verdict("f", [edited]).headline
+    'the test cell test_f was edited'
+    >>> tampered_verdict("g", [edited]) is None
+    True
+    """
     costly = [f for f in findings if f.question == name and f.costs_points]
     if not costly:
         return None
