@@ -76,5 +76,7 @@ def publish(source: Path, target: Path) -> None:
 
 
 def write_problem_page(target: Path, **fields: object) -> None:
-    """Write :func:`problem_page` to ``target`` atomically."""
-    write_atomic(target, problem_page(**fields).encode("utf-8"))  # type: ignore[arg-type]
+    """Write :func:`problem_page` to ``target`` atomically (untouched when already there)."""
+    data = problem_page(**fields).encode("utf-8")  # type: ignore[arg-type]
+    if not target.is_file() or target.read_bytes() != data:
+        write_atomic(target, data)
