@@ -97,6 +97,16 @@ def test_a_correct_answer_returns_exact_arrays():
     assert result.seconds > 0
 
 
+def test_numpy_testing_in_an_honest_answer_is_allowed():
+    # numpy.testing imports subprocess behind the scenes: that must not count against the student
+    result = run(answer("""
+        import numpy.testing as npt
+        npt.assert_equal(kernel.ndim, 2)
+        """))
+    assert_correct(result)
+    assert result.violations == []
+
+
 def test_printing_and_warning_do_not_cost_anything():
     result = run(answer("""
         import sys, warnings
