@@ -212,9 +212,10 @@ def test_grades_csv_round_trip(tmp_path):
 def test_table_has_a_row_per_student_and_totals():
     lines = format_table(_rows()).splitlines()
     assert lines[0].split() == ["student", "01_subimages", "02_im_conv", "total"]
-    assert lines[1].split() == ["ada", "6/8", "5/7", "11/15"]
+    assert lines[1].split() == ["ada", "6/8", "*", "5/7", "*", "11/15"]
     assert lines[3].split() == ["dev", "0/7", "!", "0/7"]
     assert any("could not be graded" in line for line in lines)
+    assert any(line.startswith("* every autograded point is in") for line in lines)
 
 
 def test_histogram_is_a_titled_png(tmp_path):

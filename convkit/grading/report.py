@@ -99,13 +99,15 @@ def format_table(rows: Sequence[GradeRow]) -> str:
 
     Examples
     --------
-    >>> print(format_table([GradeRow("ada", "02_im_conv", 4, 5, 4, 4, 0, "graded"),
+    >>> print(format_table([GradeRow("ada", "02_im_conv", 4, 5, 4, 4, 1, "graded"),
     ...                     GradeRow("dev", "02_im_conv", 0, 5, 0, 4, 0, "ungradable")]))
     student  02_im_conv  total
-    ada      4/5         4/5
+    ada      4/5 *       4/5
     dev      0/5 !       0/5
     <BLANKLINE>
     ! could not be graded (see its feedback)
+    * every autograded point is in; written answers worth 1 point in all
+      wait for a human grader (manual_pending in grades.csv)
     """
     students = sorted({r.student for r in rows})
     assignments = sorted({r.assignment for r in rows})
@@ -124,7 +126,7 @@ def format_table(rows: Sequence[GradeRow]) -> str:
             if row is None:
                 line.append("")
                 continue
-            mark = marks.get(row.status, "")
+            mark = marks.get(row.status, " *" if row.manual_pending else "")
             used.add(mark)
             line.append(f"{_number(row.score)}/{_number(row.max_score)}{mark}")
             total += row.score
@@ -137,8 +139,9 @@ def format_table(rows: Sequence[GradeRow]) -> str:
     notes = [legend[m] for m in (" !", " -", " ?") if m in used]
     pending = sum(r.manual_pending for r in rows)
     if pending:
-        notes.append(f"written answers worth {_number(pending)} point{'' if pending == 1 else 's'} "
-                     "in all wait for a human grader (manual_pending in grades.csv)")
+        notes.append(f"* every autograded point is in; written answers worth {_number(pending)} "
+                     f"point{'' if pending == 1 else 's'} in all\n"
+                     "  wait for a human grader (manual_pending in grades.csv)")
     return text + ("\n\n" + "\n".join(notes) if notes else "")
 
 
