@@ -29,8 +29,9 @@ KEPT_NOTEBOOK_METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
 }
-#: the cell-level metadata keys a committed notebook keeps
-KEPT_CELL_METADATA = ("nbgrader", "tags")
+#: the cell-level metadata keys a committed notebook keeps (nbgrader locks cells with
+#: ``editable``/``deletable``, which JupyterLab honours)
+KEPT_CELL_METADATA = ("nbgrader", "tags", "editable", "deletable")
 
 
 def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
