@@ -206,13 +206,13 @@ def render_figure(data: Mapping[str, Any]) -> Any:
     pair: BorderPair = data["pair"]
     shared = {"cmap": cmap, "vmin": vmin, "vmax": vmax, "nearest_up_to": 256}
     image_axes(fig, [0.01, 0.03, 0.29, 0.78], data["ours"],
-               f"ours: correlate(boundary={pair.boundary!r})", **shared)
+               f"ours: correlate\n(boundary={pair.boundary!r})", **shared)
     image_axes(fig, [0.32, 0.03, 0.29, 0.78], data["opencv"],
-               f"OpenCV: filter2D({pair.opencv})", **shared)
+               f"OpenCV: filter2D\n({pair.opencv})", **shared)
     limit = data["max_abs_diff"] or 1.0
     shown = image_axes(fig, [0.63, 0.03, 0.29, 0.78], data["difference"],
-                       f"OpenCV - ours: max |diff| {data['max_abs_diff']:.3g}, "
-                       f"inside the ring {data['max_abs_diff_inside']:.3g}",
+                       f"OpenCV - ours: max |diff| {data['max_abs_diff']:.3g}\n"
+                       f"(away from the border ring: {data['max_abs_diff_inside']:.3g})",
                        cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, nearest_up_to=256)
     fig.colorbar(shown, cax=fig.add_axes([0.935, 0.12, 0.012, 0.6]))
     verdict = ("the same padding: equal up to rounding" if pair.matches
