@@ -23,8 +23,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# JupyterLab refuses to run as root without --allow-root (containers, some hubs)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab course/01_subimages/subimages.ipynb $(LAB_ARGS)
+	$(BIN)/jupyter lab course/01_subimages/subimages.ipynb $(ROOT_FLAG) $(LAB_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/convkit demo --out demo-output
