@@ -147,6 +147,16 @@ def test_the_table_is_printed_with_totals(runs):
     assert "grades:" in out and "feedback:" in out
 
 
+def test_the_readme_shows_the_table_make_run_prints(runs):
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- BEGIN sample-table -->\n```\n(.*?)\n```", readme, re.DOTALL)
+    assert shown, "README.md lost its sample-table block"
+    printed = runs["first"].stdout.split("\ngrades:")[0].strip()
+    assert shown.group(1).strip() == printed
+
+
 def test_submissions_are_byte_for_byte_unchanged(runs):
     assert runs["before"] == runs["after"]
 
