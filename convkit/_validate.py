@@ -149,7 +149,7 @@ def as_array2d(
         )
     if kind not in "iuf":
         raise TypeError(
-            f"{name} must hold real numbers (an integer or floating dtype); "
+            f"{name} must hold real numbers (a numeric dtype: integer or floating); "
             f"got dtype {_describe_dtype(arr.dtype)}"
         )
     if arr.ndim != 2:

@@ -18,12 +18,12 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import ConnectionPatch, Rectangle
 
+from convkit._validate import MODES
 from convkit.display import CourseFigure
 
 __all__ = ["MODES", "output_size_diagram", "flip_diagram", "window_starts"]
 
 #: the three output-size modes, in the order the diagram draws them
-MODES: tuple[str, ...] = ("full", "same", "valid")
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies
 _FIRST = "#E69F00"  # orange: the first window

@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from convkit._validate import as_image
+
 __all__ = [
     "DIVERGING_CMAP",
     "KernelExplorer",
@@ -101,15 +103,7 @@ def _lookup_image(image_name: str, images: Mapping[str, np.ndarray] | None) -> n
     if images is not None:
         if image_name not in images:
             raise ValueError(f"image_name must be one of {sorted(images)}; got {image_name!r}")
-        im = np.asarray(images[image_name])
-        if im.ndim != 2:
-            raise ValueError(
-                f"images[{image_name!r}] must be a 2-D (height, width) grey image; "
-                f"got shape {im.shape}"
-            )
-        if not np.issubdtype(im.dtype, np.number) or np.issubdtype(im.dtype, np.complexfloating):
-            raise TypeError(f"images[{image_name!r}] must be a real numeric array; got {im.dtype}")
-        return im.astype(np.float64)  # a copy: the caller's array is never touched
+        return as_image(images[image_name], f"images[{image_name!r}]")  # a float copy
     choices = image_choices()
     if image_name not in choices:
         raise ValueError(f"image_name must be one of {choices}; got {image_name!r}")

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from convkit._validate import as_image
 from convkit.widgets.kernel_explorer import DIVERGING_CMAP, figure_png, image_axes
 
 __all__ = [
@@ -86,20 +87,12 @@ BORDERS: dict[str, BorderPair] = {
 
 
 def _as_image(image: Any) -> np.ndarray:
+    """A course photo by name, or a grey image validated like every convkit input (a float copy)."""
     if isinstance(image, str):
         from convkit.images import load_image
 
         image = load_image(image, gray=True)
-    im = np.asarray(image)
-    if not isinstance(image, np.ndarray) and im.dtype == object:
-        raise TypeError(f"image must be a 2-D numeric array or an image name; got {type(image)}")
-    if im.ndim != 2:
-        raise ValueError(f"image must be a 2-D (height, width) grey array; got shape {im.shape}")
-    if im.size == 0:
-        raise ValueError("image must not be empty")
-    if not np.issubdtype(im.dtype, np.number) or np.issubdtype(im.dtype, np.complexfloating):
-        raise TypeError(f"image must be a real numeric array; got dtype {im.dtype}")
-    return im.astype(np.float64)  # a copy: the caller's array is never touched
+    return as_image(image, "image")
 
 
 def compare(kernel_name: str, border_name: str, image: np.ndarray | str) -> dict[str, Any]:
