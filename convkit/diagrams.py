@@ -23,8 +23,6 @@ from convkit.display import CourseFigure
 
 __all__ = ["MODES", "output_size_diagram", "flip_diagram", "window_starts"]
 
-#: the three output-size modes, in the order the diagram draws them
-
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies
 _FIRST = "#E69F00"  # orange: the first window
 _LAST = "#0072B2"  # blue: the last window

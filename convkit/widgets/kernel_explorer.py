@@ -103,7 +103,8 @@ def _lookup_image(image_name: str, images: Mapping[str, np.ndarray] | None) -> n
     if images is not None:
         if image_name not in images:
             raise ValueError(f"image_name must be one of {sorted(images)}; got {image_name!r}")
-        return as_image(images[image_name], f"images[{image_name!r}]")  # a float copy
+        # a float copy: the caller's array is never touched
+        return as_image(images[image_name], f"images[{image_name!r}]").copy()
     choices = image_choices()
     if image_name not in choices:
         raise ValueError(f"image_name must be one of {choices}; got {image_name!r}")

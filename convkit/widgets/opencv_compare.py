@@ -92,7 +92,7 @@ def _as_image(image: Any) -> np.ndarray:
         from convkit.images import load_image
 
         image = load_image(image, gray=True)
-    return as_image(image, "image")
+    return as_image(image, "image").copy()  # never the caller's array
 
 
 def compare(kernel_name: str, border_name: str, image: np.ndarray | str) -> dict[str, Any]:
