@@ -21,8 +21,8 @@ import pytest
 
 from convkit.checks import Case, Unserializable
 from convkit.grading import reaper
+from convkit.grading.context import DEFAULT_MEMORY_MB
 from convkit.grading.sandbox import (
-    DEFAULT_MEMORY_MB,
     CaseResult,
     SandboxResult,
     run_in_sandbox,
@@ -69,6 +69,7 @@ def answer(body: str, *, header: str = "") -> str:
 
 def run(*sources: str, **options) -> SandboxResult:
     options.setdefault("timeout", TIMEOUT)
+    options.setdefault("hidden_folders", (str(ROOT),))  # as the grading context always does
     cases = options.pop("cases", CASES)
     return run_in_sandbox(list(sources), options.pop("name", "im_conv"), cases, **options)
 
@@ -172,13 +173,36 @@ def test_input_modification_is_reported_and_each_call_gets_fresh_copies():
     assert [outcome.inputs_modified for outcome in hidden.cases] == [True, True]
 
 
-def test_given_im_conv_is_provided_and_wins_over_a_redefinition():
+GIVEN_IM_CONV = """
+def im_conv(im, kernel):
+    kh, kw = kernel.shape
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(im, dtype=np.float64),
+                                                       (kh, kw))
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+"""
+
+
+def test_the_given_source_is_defined_and_wins_over_a_redefinition():
     convolve = ("def im_conv(im, kernel):\n    return None\n\n"
                 "def convolve(im, kernel):\n    return im_conv(im, kernel[::-1, ::-1])\n")
-    result = run(convolve, name="convolve", given=("im_conv",))
+    result = run(convolve, name="convolve", given_source=GIVEN_IM_CONV)
     assert result.status == "ok", result.message
     for case, outcome in zip(CASES, result.cases, strict=True):
         np.testing.assert_allclose(outcome.value, expected(case.args[0], case.args[1][::-1, ::-1]))
+    alone = run("def convolve(im, kernel):\n    return im_conv(im, kernel[::-1, ::-1])\n",
+                name="convolve")  # nothing given: nothing defined
+    assert [c.error.split(":")[0] for c in alone.cases] == ["NameError", "NameError"]
+
+
+def test_the_given_source_may_not_define_the_graded_name():
+    for source in (GIVEN_IM_CONV, "im_conv = None\n", "from math import fsum as im_conv\n",
+                   "if True:\n    def im_conv():\n        pass\n"):
+        with pytest.raises(ValueError, match="given_source may not define the graded name"):
+            run(GOOD, given_source=source)
+    with pytest.raises(ValueError, match="given_source must be valid Python"):
+        run(GOOD, given_source="def (:")
+    with pytest.raises(TypeError, match="given_source must be a str"):
+        run(GOOD, given_source=["def f(): pass"])
 
 
 def test_a_value_exercise_returns_the_variable():
@@ -354,8 +378,12 @@ def test_bad_arguments_are_named():
         run_in_sandbox([GOOD], "im conv", [])
     with pytest.raises(ValueError, match="kind"):
         run_in_sandbox([GOOD], "im_conv", [], kind="values")
-    with pytest.raises(ValueError, match="given"):
-        run_in_sandbox([GOOD], "im_conv", [], given=("scipy_conv",))
+    with pytest.raises(TypeError, match="hidden_folders"):
+        run_in_sandbox([GOOD], "im_conv", [], hidden_folders="/srv/course")
+    with pytest.raises(ValueError, match=r"hidden_folders\[0\] must be absolute"):
+        run_in_sandbox([GOOD], "im_conv", [], hidden_folders=["course"])
+    with pytest.raises(ValueError, match="allowed_modules may not hold convkit"):
+        run_in_sandbox([GOOD], "im_conv", [], allowed_modules=("convkit.core",))
     with pytest.raises(ValueError, match="timeout"):
         run_in_sandbox([GOOD], "im_conv", [], timeout=0)
     with pytest.raises(ValueError, match="memory_mb"):

@@ -13,7 +13,9 @@ What happens, in order (nothing the student wrote runs before step 6):
    standard-library modules answer code commonly imports (after step 4 the
    interpreter's own folder may be unreadable);
 3. read the input arrays (``inputs.npys``: ``.npy`` records back to back, read with
-   ``allow_pickle=False``) and build the trusted ``given`` functions;
+   ``allow_pickle=False``) and define what the lesson gives the student for this
+   exercise (the job's ``given_source``, executed in its own globals and then
+   dropped: this file holds no reference implementation of anything);
 4. when started as root: enter a private mount namespace where the course folders
    are covered by empty file systems (where the kernel allows it), then become
    ``nobody`` (uid/gid 65534, no groups); in any case ``RLIMIT_NPROC = 0``, so no
@@ -157,53 +159,6 @@ def call(function, arguments):
         return False, error
 """
 
-#: the trusted ``given`` functions: plain NumPy, no validation beyond what the lessons need
-GIVEN_SOURCE = """\
-def im_conv(im, kernel):
-    im = np.asarray(im, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    if im.ndim != 2 or kernel.ndim != 2:
-        raise ValueError("im and kernel must be 2-D arrays")
-    kh, kw = kernel.shape
-    oh, ow = im.shape[0] - kh + 1, im.shape[1] - kw + 1
-    if kh < 1 or kw < 1 or oh < 1 or ow < 1:
-        raise ValueError(f"kernel {kernel.shape} must fit inside im {im.shape}")
-    out = np.zeros((oh, ow))
-    for r in range(kh):
-        for c in range(kw):
-            out += kernel[r, c] * im[r:r + oh, c:c + ow]
-    return out
-
-
-def flip_kernel(kernel):
-    kernel = np.asarray(kernel)
-    if kernel.ndim != 2:
-        raise ValueError("kernel must be a 2-D array")
-    return kernel[::-1, ::-1].copy()
-
-
-def convolve(im, kernel):
-    return im_conv(im, flip_kernel(kernel))
-
-
-def conv_output_shape(im_shape, kernel_shape, mode):
-    (h, w), (kh, kw) = im_shape, kernel_shape
-    if mode == "valid":
-        return (h - kh + 1, w - kw + 1)
-    if mode == "same":
-        return (h, w)
-    if mode == "full":
-        return (h + kh - 1, w + kw - 1)
-    raise ValueError(f"mode must be 'full', 'same' or 'valid'; got {mode!r}")
-
-
-def get_subimages(im, kernel):
-    im, kernel = np.asarray(im), np.asarray(kernel)
-    kh, kw = kernel.shape
-    return {(r, c): im[r:r + kh, c:c + kw].copy()
-            for r in range(im.shape[0] - kh + 1) for c in range(im.shape[1] - kw + 1)}
-"""
-
 NOBODY = 65534
 MAX_VIOLATIONS = 50
 MAX_MESSAGE = 600
@@ -283,9 +238,7 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
             array.flags.writeable = False
             inputs.append(array)
 
-    given_namespace = {"np": np, "__builtins__": __builtins__, "__name__": "convkit_given"}
-    exec(compile(GIVEN_SOURCE, "<convkit given>", "exec"), given_namespace)
-    given = {name: given_namespace[name] for name in job["given"]}
+    given = _define_given(job, np)
     call_namespace = {"__builtins__": {}, "BaseException": BaseException}
     exec(compile(CALL_SOURCE, "<convkit sandbox>", "exec"), call_namespace)
 
@@ -344,6 +297,23 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
         "np": np, "save": np.save, "inputs": inputs, "given": given, "call": call_namespace["call"],
         "sources": sources, "violations": violations, "layers": layers,
     }
+
+
+def _define_given(job: dict, np) -> dict:
+    """What the lesson gives the student: the exercise's ``given_source``, run in its own globals.
+
+    The text is taken out of ``job`` (so no copy stays in the job, a frame, a global or a
+    file) and compiled without a ``linecache`` entry; only the functions it defines are
+    handed on. They are what the lesson's notebook gives the student anyway.
+    """
+    source = job.pop("given_source", "")
+    if not source:
+        return {}
+    namespace = {"np": np, "__builtins__": __builtins__, "__name__": "given"}
+    exec(compile(source, "<given>", "exec"), namespace)
+    del source
+    return {name: value for name, value in namespace.items()
+            if not name.startswith("_") and name != "np"}
 
 
 def _die_with_parent(grader_pid: int) -> None:

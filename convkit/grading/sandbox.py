@@ -63,6 +63,7 @@ POSIX only (the limits need :mod:`resource`).
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -85,11 +86,10 @@ from typing import Any, Literal
 import numpy as np
 
 from convkit.grading import reaper
+from convkit.grading.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MIN_MEMORY_MB
 
 __all__ = [
     "DEFAULT_FORBID",
-    "DEFAULT_MEMORY_MB",
-    "GIVEN_NAMES",
     "CaseResult",
     "SandboxResult",
     "run_in_sandbox",
@@ -97,12 +97,8 @@ __all__ = [
 ]
 
 DEFAULT_FORBID: tuple[str, ...] = ("scipy", "cv2", "convkit", "skimage", "torch", "PIL", "imageio")
-#: enough for NumPy + OpenCV (about 350 MB of address space) and any sane answer on
-#: small images, far too little for ``np.ones((10**5, 10**5))`` (80 GB)
-DEFAULT_MEMORY_MB = 1024
-#: the trusted functions the runner can hand to the student's code (``given=``)
-GIVEN_NAMES = frozenset({"im_conv", "flip_kernel", "convolve", "conv_output_shape",
-                         "get_subimages"})
+#: never importable nor readable by answer code, whatever ``forbid`` says: the references
+ALWAYS_HIDDEN_PACKAGE = Path(__file__).resolve().parent.parent
 
 RUNNER = Path(__file__).resolve().with_name("_runner.py")
 NOBODY = 65534
@@ -113,7 +109,6 @@ ARRAY_BUDGET = 12 * 2**20  # bytes of returned arrays, over all cases
 OPEN_FILES_LIMIT = 64
 OUTPUT_LIMIT = 4096  # characters of stdout and of stderr kept per call
 STDERR_TAIL = 1500  # characters of the process's stderr quoted when it crashed
-MIN_MEMORY_MB = 256
 
 _registry_lock = threading.Lock()
 _running: set[int] = set()
@@ -232,21 +227,23 @@ def run_in_sandbox(
     *,
     kind: str = "function",
     allowed_modules: Sequence[str] = (),
-    given: Sequence[str] = (),
     forbid: Sequence[str] = DEFAULT_FORBID,
-    timeout: float = 10.0,
+    given_source: str = "",
+    timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    hidden_folders: Sequence[str | os.PathLike] = (),
     _hook: bool = True,
+    _namespaces: bool = True,
 ) -> SandboxResult:
     """Run answer cells in a fresh, locked-down process and call ``name`` on each case.
 
     Parameters
     ----------
     sources : sequence of str
-        The student's answer cells, in notebook order (plain Python: see
+        The student's code cells, in notebook order (plain Python: see
         :func:`transform_ipython`). They run in one namespace that already holds
-        ``np`` (NumPy), the allowed modules and the ``given`` functions; a cell that
-        raises is recorded in :attr:`SandboxResult.cell_errors` and the run goes on.
+        ``np`` (NumPy), the allowed modules and what ``given_source`` defines; a cell
+        that raises is recorded in :attr:`SandboxResult.cell_errors` and the run goes on.
     name : str
         The function (``kind="function"``) or variable (``kind="value"``) graded.
     cases : sequence of convkit.checks.Case
@@ -256,15 +253,26 @@ def run_in_sandbox(
         Call ``name(*case.args)`` per case, or return the variable's value (once per
         case, or once when there are no cases).
     allowed_modules : sequence of str
-        Modules imported before the lockdown and allowed although in ``forbid``.
-    given : sequence of str
-        Trusted functions to define for the student's code (see :data:`GIVEN_NAMES`).
+        Modules imported before the lockdown and allowed although in ``forbid``
+        (never ``convkit``).
     forbid : sequence of str
-        Top-level modules the student's code may not import.
+        Top-level modules the student's code may not import (``convkit`` always is).
+    given_source : str
+        Python source defining exactly what the lesson gives the student for this
+        exercise (empty for most). The runner executes it in its own globals (``np``
+        only) before the student's cells and defines its public names in the student's
+        namespace, again after the cells (the given versions win over a redefinition);
+        it keeps no copy of the text. It may not define ``name``.
     timeout : float
         Wall-clock seconds for the whole run (start, cells and all cases).
     memory_mb : int
-        Address-space limit of the process, in MB (at least 256).
+        Address-space limit of the process, in MB (at least
+        :data:`convkit.grading.context.MIN_MEMORY_MB`).
+    hidden_folders : sequence of path
+        Folders the student's process must never see (the grading context's
+        :attr:`~convkit.grading.context.GradingContext.hidden_folders`: the course,
+        the submissions, the output folder...). The ``convkit`` package is always
+        hidden as well.
 
     Returns
     -------
@@ -283,8 +291,8 @@ def run_in_sandbox(
     >>> result.status, result.cases[0].value
     ('ok', array([0, 2, 4]))
     """
-    job, arrays = _make_job(sources, name, cases, kind, allowed_modules, given, forbid,
-                            timeout, memory_mb, _hook)
+    job, arrays = _make_job(sources, name, cases, kind, allowed_modules, forbid, given_source,
+                            timeout, memory_mb, hidden_folders, _hook, _namespaces)
     reaper.enable_subreaper()
     _sweep_stale_folders()
     # the sandbox folder lives, under a random name, in a folder others may cross but not
@@ -305,8 +313,8 @@ def run_in_sandbox(
 # --------------------------------------------------------------------------------------------
 
 
-def _make_job(sources, name, cases, kind, allowed_modules, given, forbid, timeout, memory_mb,
-              hook) -> tuple[dict, list[np.ndarray]]:
+def _make_job(sources, name, cases, kind, allowed_modules, forbid, given_source, timeout,
+              memory_mb, hidden_folders, hook, namespaces) -> tuple[dict, list[np.ndarray]]:
     if isinstance(sources, str) or not isinstance(sources, Sequence):
         raise TypeError(f"sources must be a sequence of str; got {type(sources).__name__}")
     for index, source in enumerate(sources):
@@ -317,14 +325,11 @@ def _make_job(sources, name, cases, kind, allowed_modules, given, forbid, timeou
     if kind not in ("function", "value"):
         raise ValueError(f"kind must be 'function' or 'value'; got {kind!r}")
     allowed = _module_names(allowed_modules, "allowed_modules")
-    forbidden = _module_names(forbid, "forbid")
-    if isinstance(given, str) or not isinstance(given, Sequence):
-        raise TypeError(f"given must be a sequence of str; got {type(given).__name__}")
-    unknown = sorted(set(given) - GIVEN_NAMES)
-    if unknown:
-        raise ValueError(f"given must name functions among {sorted(GIVEN_NAMES)}; got {unknown}")
-    if name in given:
-        raise ValueError(f"name {name!r} cannot also be given")
+    if any(module.partition(".")[0] == "convkit" for module in allowed):
+        raise ValueError(f"allowed_modules may not hold convkit (the references); got {allowed}")
+    forbidden = tuple(dict.fromkeys((*_module_names(forbid, "forbid"), "convkit")))
+    _check_given_source(given_source, name)
+    hidden = _hidden_folders(hidden_folders)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (
             math.isfinite(timeout) and timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
@@ -346,13 +351,14 @@ def _make_job(sources, name, cases, kind, allowed_modules, given, forbid, timeou
         "name": name,
         "kind": kind,
         "sources": list(sources),
-        "given": list(given),
+        "given_source": given_source,
         "allowed_modules": list(allowed),
         "forbid": list(forbidden),
         "cases": specs,
         "n_inputs": len(arrays),
-        "protected": _protected_dirs(),
+        "protected": hidden,
         "drop_identity": root,
+        "namespaces": bool(namespaces) and root,
         "hook": bool(hook),
         "grader_pid": os.getpid(),
         "output_limit": OUTPUT_LIMIT,
@@ -410,19 +416,47 @@ def _encode_input(value: Any, arrays: list[np.ndarray], where: str, depth: int =
                     f"got {type(value).__name__}")
 
 
-def _protected_dirs() -> list[str]:
-    """Folders the sandbox may never read, even inside an allowed one: convkit, the course."""
-    package = Path(__file__).resolve().parent.parent
-    dirs = {str(package)}
-    if (package.parent / "solutions").is_dir():
-        dirs.add(str(package.parent))
+def _check_given_source(given_source: Any, name: str) -> None:
+    """``given_source`` must be Python that does not define the graded ``name``."""
+    if not isinstance(given_source, str):
+        raise TypeError(f"given_source must be a str; got {type(given_source).__name__}")
     try:
-        from convkit.course import course_root
+        tree = ast.parse(given_source, "<given_source>")
+    except (SyntaxError, ValueError) as error:
+        raise ValueError(f"given_source must be valid Python: {error}") from None
+    defined = set()
+    todo = list(tree.body)
+    while todo:  # the names bound at the top level (also inside if/try/with/for blocks)
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defined.add(node.name)
+            continue
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt | ast.excepthandler):
+                todo.append(child)
+            else:
+                defined.update(sub.id for sub in ast.walk(child)
+                               if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store))
+                defined.update((sub.asname or sub.name).partition(".")[0]
+                               for sub in ast.walk(child) if isinstance(sub, ast.alias))
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            defined.update((alias.asname or alias.name).partition(".")[0] for alias in node.names)
+    if name in defined:
+        raise ValueError(f"given_source may not define the graded name {name!r}")
 
-        dirs.add(str(course_root()))
-    except (FileNotFoundError, ImportError, OSError):
-        pass
-    return sorted(dirs)
+
+def _hidden_folders(folders: Any) -> list[str]:
+    """The folders to hide, absolute and resolved, always with the convkit package."""
+    if isinstance(folders, str | bytes | os.PathLike) or not isinstance(folders, Sequence):
+        raise TypeError(f"hidden_folders must be a sequence of paths; got {folders!r}")
+    hidden = {str(ALWAYS_HIDDEN_PACKAGE)}
+    for index, folder in enumerate(folders):
+        if not isinstance(folder, str | os.PathLike) or not os.fspath(folder):
+            raise TypeError(f"hidden_folders[{index}] must be a non-empty path; got {folder!r}")
+        if not os.path.isabs(os.fspath(folder)):
+            raise ValueError(f"hidden_folders[{index}] must be absolute; got {folder!r}")
+        hidden.add(os.path.realpath(os.fspath(folder)))
+    return sorted(hidden)
 
 
 def _write_inputs(workdir: str, job: dict, arrays: list[np.ndarray]) -> None:
