@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from contextlib import contextmanager
 
 import cv2
@@ -549,8 +548,3 @@ def test_package_reexports_core():
     for name in core.__all__:
         if name not in ("MODES", "BOUNDARIES"):
             assert getattr(convkit, name) is getattr(core, name)
-
-
-def test_core_doctests():
-    result = doctest.testmod(core, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 10 and result.failed == 0

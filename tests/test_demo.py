@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import subprocess
 import sys
 
@@ -97,8 +96,3 @@ def test_demo_console_entry_point(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "out/demo.png"
     read_png(tmp_path / "out" / "demo.png")
-
-
-def test_module_doctests():
-    result = doctest.testmod(demo, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 2 and result.failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import io
 
 import cv2
@@ -291,8 +290,3 @@ def test_course_figure_shows_in_a_jupyter_kernel():
     (output,) = nb.cells[0].outputs
     assert output.output_type == "execute_result"
     assert "image/png" in output.data
-
-
-def test_module_doctests():
-    result = doctest.testmod(D, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 8 and result.failed == 0

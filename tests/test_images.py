@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 from pathlib import Path
 
@@ -264,8 +263,3 @@ def test_patterns_validate_size_and_dtype(make):
     assert make(np.int64(9)).shape == (9, 9)
     # the values are black and white only
     assert set(np.unique(make(16))) <= {0, 255}
-
-
-def test_module_doctests():
-    result = doctest.testmod(I, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 10 and result.failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import io
 
 import matplotlib
@@ -16,7 +15,6 @@ import pytest  # noqa: E402
 from scipy.signal import correlate2d  # noqa: E402
 
 from convkit.kernels import KERNELS  # noqa: E402
-from convkit.widgets import opencv_compare as oc  # noqa: E402
 from convkit.widgets.opencv_compare import (  # noqa: E402
     BORDERS,
     compare,
@@ -171,8 +169,3 @@ def test_widget_rejects_unknown_initial_choices() -> None:
         opencv_comparison(IMAGE, border="BORDER_WRAP")
     with pytest.raises(ValueError, match="kernel"):
         opencv_comparison(IMAGE, kernel="nope")
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(oc, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -3,7 +3,6 @@ the argument, says what was expected and shows what was given."""
 
 from __future__ import annotations
 
-import doctest
 import re
 
 import numpy as np
@@ -280,8 +279,3 @@ def test_messages_say_what_was_expected_and_what_was_got():
             call()
         message = str(excinfo.value)
         assert "got" in message and ("must" in message or "needs" in message), message
-
-
-def test_validate_doctests():
-    result = doctest.testmod(_validate, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 5 and result.failed == 0
