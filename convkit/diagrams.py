@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from matplotlib.colors import TwoSlopeNorm
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.patches import ConnectionPatch, Rectangle
+from numpy.typing import ArrayLike
 
-from convkit._validate import MODES
+from convkit._validate import MODES, as_int, as_kernel, as_shape, check_mode
 from convkit.display import CourseFigure
 
 __all__ = ["MODES", "output_size_diagram", "flip_diagram", "window_starts"]
@@ -29,22 +30,6 @@ _LAST = "#0072B2"  # blue: the last window
 _DOT = "#222222"
 _IMAGE_FILL = "#d0d0d0"
 _PAD_EDGE = "#9a9a9a"
-
-
-def _shape2(value: object, name: str) -> tuple[int, int]:
-    """Validate a ``(rows, cols)`` pair of positive integers."""
-    try:
-        rows, cols = value  # type: ignore[misc]
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a (rows, cols) pair; got {value!r}") from None
-    out = []
-    for v in (rows, cols):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise TypeError(f"{name} must hold two integers; got {value!r}")
-        if v < 1:
-            raise ValueError(f"{name} must hold two positive integers; got {value!r}")
-        out.append(int(v))
-    return out[0], out[1]
 
 
 def window_starts(n: int, k: int, mode: str) -> tuple[int, int]:
@@ -73,18 +58,19 @@ def window_starts(n: int, k: int, mode: str) -> tuple[int, int]:
     >>> window_starts(5, 3, "valid"), window_starts(5, 3, "same"), window_starts(5, 3, "full")
     ((0, 2), (-1, 3), (-2, 4))
     """
+    n, k, mode = as_int(n, "n", minimum=1), as_int(k, "k", minimum=1), check_mode(mode)
     if mode == "full":
         return -(k - 1), n - 1
     if mode == "same":
         return -((k - 1) // 2), n - 1 - (k - 1) // 2
-    if mode == "valid":
-        if k > n:
-            raise ValueError(f"valid mode needs a kernel no larger than the image; got {k} > {n}")
-        return 0, n - k
-    raise ValueError(f"mode must be one of 'full', 'same', 'valid'; got {mode!r}")
+    if k > n:  # "valid"
+        raise ValueError(f"valid mode needs a kernel no larger than the image; got {k} > {n}")
+    return 0, n - k
 
 
-def _draw_mode(ax, image_shape: tuple[int, int], kernel_shape: tuple[int, int], mode: str) -> None:
+def _draw_mode(
+    ax: Axes, image_shape: tuple[int, int], kernel_shape: tuple[int, int], mode: str
+) -> None:
     """Draw one mode; every mode uses the full mode's limits, so the image has one size."""
     (h, w), (kh, kw) = image_shape, kernel_shape
     (r0, r1), (c0, c1) = window_starts(h, kh, mode), window_starts(w, kw, mode)
@@ -129,7 +115,7 @@ def _draw_mode(ax, image_shape: tuple[int, int], kernel_shape: tuple[int, int], 
 
 def output_size_diagram(
     image_shape: Sequence[int] = (5, 5), kernel_shape: Sequence[int] = (3, 3)
-) -> Figure:
+) -> CourseFigure:
     """Draw the output sizes of ``full``, ``same`` and ``valid`` side by side.
 
     Each panel shows the image (grey cells, black border), the zero padding the
@@ -155,19 +141,18 @@ def output_size_diagram(
     >>> [ax.get_title() for ax in fig.axes]
     ['full: output 7 x 7', 'same: output 5 x 5', 'valid: output 3 x 3']
     """
-    image_shape = _shape2(image_shape, "image_shape")
-    kernel_shape = _shape2(kernel_shape, "kernel_shape")
-    if kernel_shape[0] > image_shape[0] or kernel_shape[1] > image_shape[1]:
+    (h, w) = image = as_shape(image_shape, "image_shape")
+    (kh, kw) = kernel = as_shape(kernel_shape, "kernel_shape")
+    if kh > h or kw > w:
         raise ValueError(
-            f"kernel_shape {kernel_shape} must fit inside image_shape {image_shape} "
+            f"kernel_shape {kernel} must fit inside image_shape {image} "
             "(valid mode has no output otherwise)"
         )
-    (h, w), (kh, kw) = image_shape, kernel_shape
     extent = (max(h + 2 * kh, w + 2 * kw)) / 3.2
     fig = CourseFigure(figsize=(3 * extent + 1.0, extent + 1.4), layout="constrained")
     axes = fig.subplots(1, 3)
     for ax, mode in zip(axes, MODES, strict=True):
-        _draw_mode(ax, image_shape, kernel_shape, mode)
+        _draw_mode(ax, image, kernel, mode)
     handles, labels = axes[0].get_legend_handles_labels()
     dot = axes[0].collections[0]
     fig.legend([*handles, dot], [*labels, "one output pixel"], loc="outside lower center",
@@ -179,19 +164,12 @@ def output_size_diagram(
     return fig
 
 
-def _kernel_array(kernel: object) -> np.ndarray:
-    arr = np.asarray(kernel)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"kernel must be a numeric 2-D array; got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(f"kernel must be 2-D (rows, cols); got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"kernel must not be empty; got shape {arr.shape}")
-    if max(arr.shape) > 9:
-        raise ValueError(f"kernel must be at most 9 x 9 to draw its values; got {arr.shape}")
-    return arr.astype(float)
+def _kernel_array(kernel: ArrayLike) -> np.ndarray:
+    """A float64 copy of a kernel small enough to write its values in the cells."""
+    k = as_kernel(kernel)
+    if max(k.shape) > 9:
+        raise ValueError(f"kernel must be at most 9 x 9 to draw its values; got shape {k.shape}")
+    return k.copy()
 
 
 def _fmt(value: float) -> str:
@@ -200,7 +178,9 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _draw_kernel(ax, k: np.ndarray, norm, title: str, mark: tuple[int, int]) -> None:
+def _draw_kernel(
+    ax: Axes, k: np.ndarray, norm: Normalize, title: str, mark: tuple[int, int]
+) -> None:
     ax.imshow(k, cmap="RdBu_r", norm=norm)
     rows, cols = k.shape
     for r in range(rows):
@@ -215,7 +195,7 @@ def _draw_kernel(ax, k: np.ndarray, norm, title: str, mark: tuple[int, int]) -> 
     ax.set_title(title, fontsize=11)
 
 
-def flip_diagram(kernel: object) -> Figure:
+def flip_diagram(kernel: ArrayLike) -> CourseFigure:
     """Draw a kernel, the kernel flipped up-down, and flipped left-right too.
 
     Flipping both ways is a rotation by 180 degrees: the entry at ``(r, c)``

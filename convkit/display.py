@@ -33,13 +33,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from numpy.typing import ArrayLike, NDArray
+
+from convkit._validate import as_int, as_picture, as_real, as_text, check_choice
 
 __all__ = [
     "CourseFigure",
@@ -62,7 +64,8 @@ SMALL_IMAGE = 64
 
 PanelKind = Literal["image", "clip", "rescale", "diverging", "magnitude"]
 SignedMode = Literal["clip", "rescale", "diverging", "all"]
-_MODES = ("clip", "rescale", "diverging")
+_VIEWS: tuple[PanelKind, ...] = ("clip", "rescale", "diverging")
+_KINDS: tuple[PanelKind, ...] = ("image", "clip", "rescale", "diverging", "magnitude")
 
 
 class CourseFigure(Figure):
@@ -92,20 +95,10 @@ class CourseFigure(Figure):
 
 
 def _as_picture(image: ArrayLike, name: str) -> NDArray:
-    """Validate an image or result: numeric, finite, non-empty, (H, W) or (H, W, 3)."""
-    arr = np.asarray(image)
+    """Validate an image or result (:func:`convkit._validate.as_picture`); a mask becomes 0/255."""
+    arr = as_picture(image, name, booleans=True)
     if arr.dtype == np.bool_:
         arr = arr.astype(np.uint8) * 255
-    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be an array of real numbers; got dtype {arr.dtype}")
-    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 3)):
-        raise ValueError(
-            f"{name} must have shape (height, width) or (height, width, 3); got {arr.shape}"
-        )
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
     return arr
 
 
@@ -158,6 +151,7 @@ def to_display(result: ArrayLike, mode: Literal["clip", "rescale"] = "clip") -> 
     array([[  0,  51, 102, 255]], dtype=uint8)
     """
     arr = _as_picture(result, "result").astype(np.float64)
+    check_choice(mode, "mode", ("clip", "rescale"))
     if mode == "clip":
         return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
     if mode == "rescale":
@@ -165,8 +159,7 @@ def to_display(result: ArrayLike, mode: Literal["clip", "rescale"] = "clip") -> 
         if high == low:
             return np.zeros(arr.shape, np.uint8)
         # multiply before dividing: exact for integer-valued results (127.5 stays 127.5)
-        return np.rint((arr - low) * 255.0 / (high - low)).astype(np.uint8)
-    raise ValueError(f"mode must be 'clip' or 'rescale'; got {mode!r}")
+    return np.rint((arr - low) * 255.0 / (high - low)).astype(np.uint8)
 
 
 def symmetric_limit(result: ArrayLike) -> float:
@@ -265,8 +258,8 @@ def draw_panel(
     >>> ax.get_title()
     'signed'
     """
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError(f"title must be a non-empty string; got {title!r}")
+    as_text(title, "title")
+    check_choice(kind, "kind", _KINDS)
     arr = _as_picture(image, "image")
     colour = arr.ndim == 3
     options: dict = {}
@@ -284,7 +277,7 @@ def draw_panel(
         arr = to_display(arr, kind)
         if not colour:
             options = {"cmap": cmap or "gray", "vmin": 0, "vmax": 255}
-    elif kind in ("diverging", "magnitude"):
+    else:  # "diverging" or "magnitude"
         if colour:
             raise ValueError(
                 f"kind={kind!r} needs a 2-D (height, width) result; got shape {arr.shape}: "
@@ -292,18 +285,13 @@ def draw_panel(
             )
         top = symmetric_limit(arr)
         if limit is not None:
-            if isinstance(limit, bool) or not np.isfinite(limit) or limit <= 0:
-                raise ValueError(f"limit must be a finite number > 0; got {limit!r}")
+            limit = as_real(limit, "limit", positive=True)
             saturated = top > limit
-            top = float(limit)
+            top = limit
         if kind == "diverging":
             options = {"cmap": cmap or DIVERGING_CMAP, "vmin": -top, "vmax": top}
         else:
             options = {"cmap": cmap or MAGNITUDE_CMAP, "vmin": 0, "vmax": top}
-    else:
-        raise ValueError(
-            f"kind must be 'image', 'clip', 'rescale', 'diverging' or 'magnitude'; got {kind!r}"
-        )
     small = max(arr.shape[:2]) <= SMALL_IMAGE
     shown = ax.imshow(arr, interpolation="nearest" if small else "antialiased", **options)
     ax.set_title(title)
@@ -322,9 +310,7 @@ def draw_panel(
 def _grid(count: int, ncols: int | None) -> tuple[int, int]:
     if ncols is None:
         ncols = count if count <= 4 else min(4, int(np.ceil(np.sqrt(count))))
-    if isinstance(ncols, bool) or not isinstance(ncols, int | np.integer) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer; got {ncols!r}")
-    ncols = min(int(ncols), count)
+    ncols = min(as_int(ncols, "ncols", minimum=1), count)
     return int(np.ceil(count / ncols)), ncols
 
 
@@ -501,23 +487,18 @@ def show_signed(
     >>> [ax.get_title().splitlines()[0] for ax in fig.axes if ax.get_title()]
     ['an edge result: clipped', 'an edge result: rescaled', 'an edge result: diverging']
     """
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError(f"title must be a non-empty string; got {title!r}")
+    as_text(title, "title")
     arr = _as_picture(result, "result").astype(np.float64)
-    if mode == "all":
-        modes: tuple[str, ...] = _MODES
-    elif mode in _MODES:
-        modes = (mode,)
-    else:
-        raise ValueError(f"mode must be 'clip', 'rescale', 'diverging' or 'all'; got {mode!r}")
-    if "diverging" in modes and arr.ndim == 3:
+    check_choice(mode, "mode", (*_VIEWS, "all"))
+    views: tuple[PanelKind, ...] = _VIEWS if mode == "all" else (cast(PanelKind, mode),)
+    if "diverging" in views and arr.ndim == 3:
         raise ValueError(
             f"the diverging view needs a 2-D (height, width) result; got shape {arr.shape}: "
             "use mode='clip' or 'rescale', or convert to grey first"
         )
-    fig = _figure([arr.shape], 1, len(modes), panel_size, 0.6)
-    axes = fig.subplots(1, len(modes), squeeze=False).ravel()
-    for ax, view in zip(axes, modes, strict=True):
+    fig = _figure([arr.shape], 1, len(views), panel_size, 0.6)
+    axes = fig.subplots(1, len(views), squeeze=False).ravel()
+    for ax, view in zip(axes, views, strict=True):
         if view == "clip":
             label, note = "clipped", _clip_note(arr)
         elif view == "rescale":
@@ -525,9 +506,10 @@ def show_signed(
         else:
             low, high = float(arr.min()), float(arr.max())
             label, note = "diverging", f"blue < 0 < red; min {low:.4g}, max {high:.4g}"
-        extra = {"cmap": cmap, "limit": limit} if view == "diverging" else {}
-        draw_panel(ax, arr, f"{title}: {label}\n{note}", kind=view, **extra)  # type: ignore[arg-type]
+        diverging = view == "diverging"
+        draw_panel(ax, arr, f"{title}: {label}\n{note}", kind=view,
+                   cmap=cmap if diverging else None, limit=limit if diverging else None)
         ax.title.set_fontsize("medium")
-    if len(modes) > 1:
+    if len(views) > 1:
         fig.suptitle(f"{title}: three ways to show negative values")
     return fig

@@ -93,10 +93,11 @@ def test_window_starts_rejects_unknown_mode():
     "image_shape, kernel_shape, error, message",
     [
         ((3, 3), (4, 3), ValueError, "must fit inside image_shape"),
-        ((0, 3), (1, 1), ValueError, "image_shape must hold two positive"),
-        ((3, 3), (1.5, 1), TypeError, "kernel_shape must hold two integers"),
-        ((3, 3, 3), (1, 1), TypeError, "image_shape must be a \\(rows, cols\\) pair"),
-        (5, (1, 1), TypeError, "image_shape must be a \\(rows, cols\\) pair"),
+        ((0, 3), (1, 1), ValueError, "image_shape must be a \\(rows, columns\\) pair of pos"),
+        ((3, 3), (1.5, 1), TypeError, "kernel_shape must be a \\(rows, columns\\) pair"),
+        ((3, 3, 3), (1, 1), ValueError, "image_shape must be a \\(rows, columns\\) pair"),
+        (5, (1, 1), TypeError, "image_shape must be a \\(rows, columns\\) pair"),
+        ((3, 3), (True, 1), TypeError, "kernel_shape must be a \\(rows, columns\\) pair"),
     ],
 )
 def test_output_size_diagram_rejects_bad_shapes(image_shape, kernel_shape, error, message):
@@ -139,9 +140,11 @@ def test_flip_diagram_shows_the_kernel_rotated_by_180_degrees(kernel):
 @pytest.mark.parametrize(
     "kernel, error, message",
     [
-        (np.ones((3, 3, 3)), ValueError, "must be 2-D"),
-        (np.ones((0, 3)), ValueError, "must not be empty"),
-        (np.array([["a", "b"]]), TypeError, "numeric"),
+        (np.ones((3, 3, 3)), ValueError, "kernel must be a 2-D"),
+        (np.ones((0, 3)), ValueError, "kernel must not be empty"),
+        (np.array([["a", "b"]]), TypeError, "kernel must hold real numbers"),
+        (np.ones((3, 3), dtype=bool), TypeError, "kernel must hold numbers"),
+        (np.array([[1.0, np.nan]]), ValueError, "kernel must hold finite numbers"),
         (np.ones((10, 3)), ValueError, "at most 9 x 9"),
     ],
 )

@@ -290,3 +290,16 @@ def test_course_figure_shows_in_a_jupyter_kernel():
     (output,) = nb.cells[0].outputs
     assert output.output_type == "execute_result"
     assert "image/png" in output.data
+
+
+def test_bad_arguments_of_the_wrong_type_are_type_errors_naming_them():
+    with pytest.raises(TypeError, match="^title must be a non-empty string"):
+        D.show_signed(np.eye(3), None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^ncols must be a positive integer"):
+        D.show_side_by_side([np.eye(3)], ["a"], ncols=1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^limit must be a finite number > 0"):
+        D.show_signed(np.eye(3), "x", limit="big")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^mode must be a string"):
+        D.to_display(np.eye(3), None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="^kind must be one of 'image', 'clip'"):
+        D.draw_panel(D.CourseFigure().subplots(), np.eye(3), "x", kind="sparkly")  # type: ignore[arg-type]

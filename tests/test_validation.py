@@ -279,3 +279,158 @@ def test_messages_say_what_was_expected_and_what_was_got():
             call()
         message = str(excinfo.value)
         assert "got" in message and ("must" in message or "needs" in message), message
+
+
+# ----------------------------------------------------------------------------- the other validators
+# display, diagrams, kernels, images and the widgets validate through these; the difference
+# picture of the feedback through as_result
+
+NOT_NUMBERS = [b for b in BAD_ARRAYS if b[2] is TypeError and b[0] not in ("bool",)]
+
+
+@pytest.mark.parametrize("label, bad, error, words", NOT_NUMBERS, ids=[b[0] for b in NOT_NUMBERS])
+@pytest.mark.parametrize("validator", [_validate.as_picture, _validate.as_result])
+def test_picture_and_result_refuse_what_is_not_numbers(validator, label, bad, error, words):
+    with pytest.raises(error) as excinfo:
+        validator(bad, "shown")
+    check_message(excinfo, "shown", words)
+
+
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (np.zeros((4, 5, 4)), ["(height, width) or (height, width, 3)", "(4, 5, 4)"]),
+        (np.zeros(5), ["(height, width) or (height, width, 3)", "(5,)"]),
+        (np.zeros((2, 2, 3, 1)), ["(height, width) or (height, width, 3)", "(2, 2, 3, 1)"]),
+        (np.zeros((0, 3, 3)), ["empty", "(0, 3, 3)"]),
+        (np.array([[0.0, np.inf]]), ["finite", "(0, 1)"]),
+        (np.ones((2, 2), bool), ["boolean", ".astype(float)"]),
+    ],
+)
+def test_as_picture_refuses_other_shapes_empty_and_not_finite(bad, words):
+    with pytest.raises((ValueError, TypeError)) as excinfo:
+        _validate.as_picture(bad, "image")
+    check_message(excinfo, "image", words)
+
+
+def test_as_picture_keeps_the_dtype_and_the_array():
+    rgb = np.zeros((2, 3, 3), np.uint8)
+    assert _validate.as_picture(rgb) is rgb
+    mask = np.eye(2, dtype=bool)
+    assert _validate.as_picture(mask, booleans=True) is mask
+    assert _validate.as_picture([[1, 2]]).dtype.kind == "i"
+
+
+@pytest.mark.parametrize(
+    "bad, error, words",
+    [
+        (np.zeros((2, 2, 1)), ValueError, ["1-D or a 2-D", "(2, 2, 1)"]),
+        (np.zeros((0, 2)), ValueError, ["empty", "(0, 2)"]),
+        ([], ValueError, ["empty", "(0,)"]),
+        (np.ones(3, bool), TypeError, ["boolean"]),
+        ([[1, 2], [3]], ValueError, ["at most 2 dimensions", "list"]),
+    ],
+)
+def test_as_result_refuses_more_than_two_dimensions_and_empty(bad, error, words):
+    with pytest.raises(error) as excinfo:
+        _validate.as_result(bad, "actual")
+    check_message(excinfo, "actual", words)
+
+
+def test_as_result_accepts_numbers_rows_nan_and_booleans_when_asked():
+    np.testing.assert_array_equal(_validate.as_result(3, "x"), [[3.0]])
+    assert _validate.as_result(np.arange(4), "x").shape == (1, 4)
+    assert _validate.as_result(np.uint8(7), "x").dtype == np.float64
+    with_nan = np.array([[np.nan, np.inf], [-np.inf, 1.0]])
+    np.testing.assert_array_equal(_validate.as_result(with_nan, "x"), with_nan)
+    np.testing.assert_array_equal(_validate.as_result([True, False], "x", booleans=True),
+                                  [[1.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [np.arange(6.0).reshape(2, 3), np.arange(6, dtype=np.uint8).reshape(2, 3), np.eye(2) * 0.5],
+)
+def test_the_array_validators_never_modify_their_input(value):
+    before = value.copy()
+    value.flags.writeable = False  # any write would raise
+    _validate.as_numbers(value, "x")
+    _validate.as_picture(value, "x")
+    _validate.as_result(value, "x")
+    _validate.as_array2d(value, "x")
+    np.testing.assert_array_equal(value, before)
+
+
+@pytest.mark.parametrize(
+    "value, minimum, error, words",
+    [
+        (0, 1, ValueError, ["positive integer", "got 0"]),
+        (-3, 0, ValueError, ["integer >= 0", "got -3"]),
+        (2.0, None, TypeError, ["must be an integer", "2.0 (float)"]),
+        (True, 1, TypeError, ["positive integer", "True (bool)"]),
+        ("3", 1, TypeError, ["positive integer", "'3' (str)"]),
+        (None, 1, TypeError, ["positive integer", "None"]),
+    ],
+)
+def test_as_int_refuses(value, minimum, error, words):
+    with pytest.raises(error) as excinfo:
+        _validate.as_int(value, "count", minimum=minimum)
+    check_message(excinfo, "count", words)
+
+
+def test_as_int_accepts_numpy_integers():
+    assert _validate.as_int(np.uint8(3), "count", minimum=1) == 3
+    assert type(_validate.as_int(np.int64(-2), "count")) is int
+
+
+@pytest.mark.parametrize(
+    "value, positive, error, words",
+    [
+        (float("nan"), False, ValueError, ["finite number", "nan"]),
+        (float("-inf"), False, ValueError, ["finite number", "-inf"]),
+        (0, True, ValueError, ["finite number > 0", "got 0.0"]),
+        (-1.5, True, ValueError, ["> 0", "-1.5"]),
+        ("2", False, TypeError, ["finite number", "'2' (str)"]),
+        (True, False, TypeError, ["finite number", "bool"]),
+        (1j, False, TypeError, ["finite number", "complex"]),
+        (None, True, TypeError, ["> 0", "None"]),
+    ],
+)
+def test_as_real_refuses(value, positive, error, words):
+    with pytest.raises(error) as excinfo:
+        _validate.as_real(value, "sigma", positive=positive)
+    check_message(excinfo, "sigma", words)
+
+
+def test_as_real_accepts_ints_and_numpy_floats():
+    assert _validate.as_real(np.float32(0.5), "sigma", positive=True) == 0.5
+    assert _validate.as_real(-2, "amount") == -2.0
+
+
+@pytest.mark.parametrize(
+    "value, error", [("", ValueError), ("  \n", ValueError), (None, TypeError), (3, TypeError)]
+)
+def test_as_text_refuses_blank_and_non_strings(value, error):
+    with pytest.raises(error) as excinfo:
+        _validate.as_text(value, "title")
+    check_message(excinfo, "title", ["non-empty string", "got"])
+
+
+@pytest.mark.parametrize(
+    "value, error, words",
+    [
+        ("Sobel X", ValueError, ["'Sobel x', 'Sobel y'", "did you mean 'Sobel x'"]),
+        ("sobel", ValueError, ["'Sobel x', 'Sobel y'", "got 'sobel'"]),
+        (None, TypeError, ["a string", "None"]),
+    ],
+)
+def test_check_choice(value, error, words):
+    with pytest.raises(error) as excinfo:
+        _validate.check_choice(value, "kernel_name", ("Sobel x", "Sobel y"))
+    check_message(excinfo, "kernel_name", words)
+    assert _validate.check_choice("Sobel y", "kernel_name", ("Sobel x", "Sobel y")) == "Sobel y"
+
+
+def test_stride_messages_name_the_argument():
+    with pytest.raises(ValueError, match="^step must be a positive integer"):
+        _validate.check_stride(0, "step")
