@@ -48,12 +48,13 @@ array([[  0,   0,   0],
 from __future__ import annotations
 
 import functools
-import numbers
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from convkit._validate import as_int, as_picture, as_shape
 
 __all__ = [
     "LUMA_WEIGHTS",
@@ -184,11 +185,12 @@ def _read(path: str, mtime_ns: int) -> NDArray[np.uint8]:
     import cv2
 
     data = np.fromfile(path, dtype=np.uint8)  # np.fromfile + imdecode copes with any path
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if image is None:
+    decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if decoded is None:
         raise ValueError(f"cannot decode the image file {path}")
-    if image.dtype != np.uint8:
-        raise ValueError(f"{path} is not an 8-bit image (dtype {image.dtype})")
+    if decoded.dtype != np.uint8:
+        raise ValueError(f"{path} is not an 8-bit image (dtype {decoded.dtype})")
+    image = np.asarray(decoded, dtype=np.uint8)  # the same array, typed
     if image.ndim == 3:
         if image.shape[2] == 4:
             image = image[:, :, :3]  # drop the alpha channel
@@ -275,13 +277,11 @@ def to_gray(image: ArrayLike) -> NDArray[np.uint8]:
     >>> to_gray(np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]]], np.uint8))
     array([[ 76, 150,  29, 255]], dtype=uint8)
     """
-    arr = np.asarray(image)
+    arr = as_picture(image, "image")
     if arr.dtype != np.uint8:
         raise TypeError(f"image must be a uint8 image; got dtype {arr.dtype}")
     if arr.ndim == 2:
         return arr.copy()
-    if arr.ndim != 3 or arr.shape[2] != 3:
-        raise ValueError(f"image must have shape (H, W, 3) (RGB) or (H, W); got {arr.shape}")
     weights = np.array([round(w * 1000) for w in LUMA_WEIGHTS], dtype=np.int32)
     numerator = arr.astype(np.int32) @ weights  # at most 255 * 1000: no overflow
     return ((numerator + 500) // 1000).astype(np.uint8)
@@ -293,18 +293,10 @@ def to_gray(image: ArrayLike) -> NDArray[np.uint8]:
 
 def _shape(size: object) -> tuple[int, int]:
     """``size`` as (height, width): an int n means (n, n)."""
-    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
-        dims: tuple[object, ...] = (size, size)
-    elif isinstance(size, tuple | list) and len(size) == 2:
-        dims = tuple(size)
-    else:
-        raise TypeError(f"size must be an int or a (height, width) pair of ints; got {size!r}")
-    for d in dims:
-        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
-            raise TypeError(f"size must be an int or a (height, width) pair of ints; got {size!r}")
-        if d < 1:
-            raise ValueError(f"size must be positive; got {size!r}")
-    return int(dims[0]), int(dims[1])  # type: ignore[call-overload]
+    if isinstance(size, tuple | list | np.ndarray):
+        return as_shape(size, "size")
+    side = as_int(size, "size", minimum=1)
+    return side, side
 
 
 def _canvas(size: object, dtype: DTypeLike) -> tuple[NDArray, float]:
@@ -450,10 +442,7 @@ def checkerboard(
            [1., 1., 0., 0.]])
     """
     image, white = _canvas(size, dtype)
-    if isinstance(square, bool) or not isinstance(square, numbers.Integral):
-        raise TypeError(f"square must be a positive int; got {square!r}")
-    if square < 1:
-        raise ValueError(f"square must be >= 1; got {square}")
+    square = as_int(square, "square", minimum=1)
     rows, cols = np.indices(image.shape)
     image[(rows // square + cols // square) % 2 == 1] = white
     return image
@@ -498,10 +487,7 @@ def white_square(
     """
     image, white = _canvas(size, dtype)
     height, width = image.shape
-    if square is None:
-        square = max(1, min(height, width) // 2)
-    if isinstance(square, bool) or not isinstance(square, numbers.Integral):
-        raise TypeError(f"square must be a positive int or None; got {square!r}")
+    square = max(1, min(height, width) // 2) if square is None else as_int(square, "square")
     if not 1 <= square <= min(height, width):
         raise ValueError(
             f"square must be between 1 and the smaller image side {min(height, width)}; "

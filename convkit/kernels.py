@@ -42,13 +42,14 @@ np.float64(1.0)
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from convkit._validate import as_int, as_kernel, as_real
 
 __all__ = [
     "BINOMIAL_5x5",
@@ -82,9 +83,7 @@ FloatArray = NDArray[np.float64]
 
 def _odd_size(size: object, name: str = "size") -> int:
     """Return ``size`` as an int, or raise if it is not a positive odd integer."""
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
-        raise TypeError(f"{name} must be a positive odd integer (3, 5, 7, ...); got {size!r}")
-    size = int(size)
+    size = as_int(size, name)
     if size < 1 or size % 2 == 0:
         raise ValueError(
             f"{name} must be a positive odd integer (3, 5, 7, ...) so the kernel has a centre "
@@ -93,32 +92,13 @@ def _odd_size(size: object, name: str = "size") -> int:
     return size
 
 
-def _positive_real(value: object, name: str) -> float:
-    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number; got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value}")
-    return value
-
-
 def _as_blur(blur: ArrayLike) -> FloatArray:
-    """Validate a blur kernel: 2-D, odd sides, finite, numeric, summing to 1."""
-    arr = np.asarray(blur)
-    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"blur must be a numeric array; got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError("blur must be a real-valued array; got complex values")
-    if arr.ndim != 2:
-        raise ValueError(f"blur must be a 2-D kernel; got shape {arr.shape}")
+    """Validate a blur: a kernel (``as_kernel``: 2-D, finite) with odd sides, summing to 1."""
+    arr = as_kernel(blur, "blur")  # only read: the caller's array is never touched
     if arr.shape[0] % 2 == 0 or arr.shape[1] % 2 == 0:
         raise ValueError(
             f"blur must have odd height and width (it needs a centre pixel); got shape {arr.shape}"
         )
-    arr = arr.astype(np.float64)  # a copy: the caller's array is never touched
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("blur must contain only finite numbers (no NaN or inf)")
     total = float(arr.sum())
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         raise ValueError(
@@ -269,7 +249,7 @@ def gaussian(size: int = 5, sigma: float = 1.0) -> FloatArray:
     True
     """
     size = _odd_size(size)
-    sigma = _positive_real(sigma, "sigma")
+    sigma = as_real(sigma, "sigma", positive=True)
     offsets = np.arange(size) - size // 2
     profile = np.exp(-(offsets**2) / (2.0 * sigma**2))
     profile /= profile.sum()
@@ -368,11 +348,7 @@ def sharpen_from_blur(blur: ArrayLike, amount: float = 1.0) -> FloatArray:
            [-1., -1., -1.]])
     """
     kernel = _as_blur(blur)
-    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
-        raise TypeError(f"amount must be a number; got {amount!r}")
-    amount = float(amount)
-    if not math.isfinite(amount):
-        raise ValueError(f"amount must be a finite number; got {amount}")
+    amount = as_real(amount, "amount")
     height, width = kernel.shape
     ident = np.zeros_like(kernel)
     ident[height // 2, width // 2] = 1.0

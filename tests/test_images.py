@@ -250,11 +250,11 @@ def test_white_square():
 
 @pytest.mark.parametrize("make", [I.impulse, I.step_edge, I.checkerboard, I.white_square])
 def test_patterns_validate_size_and_dtype(make):
-    for size in (0, -2, (3, 0)):
-        with pytest.raises(ValueError, match="size"):
+    for size in (0, -2, (3, 0), (3,), (3, 4, 5)):
+        with pytest.raises(ValueError, match="^size must be a"):
             make(size)
-    for size in (2.0, "8", (3,), (3, 4, 5), True, (2.0, 3)):
-        with pytest.raises(TypeError, match="size"):
+    for size in (2.0, "8", True, (2.0, 3), None):
+        with pytest.raises(TypeError, match="^size must be a"):
             make(size)
     for dtype in (np.int32, np.float32, "uint16", "no such type"):
         with pytest.raises(ValueError, match="dtype"):

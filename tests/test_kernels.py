@@ -333,7 +333,7 @@ def test_gaussian_bad_arguments_raise():
         (np.ones((3, 3, 1)) / 9, ValueError, "2-D"),
         (np.full((3, 3), np.nan), ValueError, "finite"),
         (np.array([["a"] * 3] * 3), TypeError, "numeric"),
-        (np.ones((3, 3), dtype=bool), TypeError, "numeric"),
+        (np.ones((3, 3), dtype=bool), TypeError, "boolean"),
         (np.ones((3, 3), dtype=complex) / 9, TypeError, "real"),
     ],
 )
