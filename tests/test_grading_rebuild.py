@@ -11,11 +11,14 @@ import json
 
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convkit.grading.rebuild import (
     NotANotebook,
     answer_sources,
     graded_names,
+    is_added,
     normalize_notebook,
     parse_notebook,
     rebuild,
@@ -152,25 +155,79 @@ def test_setup_cell_edit_is_a_note_not_a_penalty():
     assert _by_id(result.notebook, "setup")["source"] == "import numpy as np"
 
 
-def test_extra_code_cells_and_unknown_grade_ids_are_noted():
+def test_added_code_cells_run_before_the_answers_in_notebook_order():
     student = answered()
     student["cells"].insert(2, _cell("code", "def helper(x):\n    return x"))
-    student["cells"].append(_cell("code", "x = 1", grade_id="test_bonus", grade=True,
-                                  points=100, locked=True, solution=False))
+    student["cells"].append(_cell("code", "SCALE = 2"))
+    student["cells"].append(_cell("code", "   \n"))  # an empty cell is not code
+    student["cells"].append(_cell("markdown", "my notes"))
+    result = rebuild(student, release_notebook())
+    assert kinds(result) == [("extra_code_cells", False)]
+    assert "ran them before the answer cells" in result.findings[0].message
+    assert result.added == ["def helper(x):\n    return x", "SCALE = 2"]
+    assert answer_sources(result.notebook) == [
+        "def helper(x):\n    return x", "SCALE = 2",
+        "def f(x):\n    return x + 1", "def g(x):\n    return 2 * x"]
+    # the rebuilt notebook shows them where the student had them, marked, without outputs
+    sources = [c["source"] for c in result.notebook["cells"]]
+    assert sources.index("def helper(x):\n    return x") == sources.index("import numpy as np") + 1
+    assert sources[-1] == "SCALE = 2"
+    added = [c for c in result.notebook["cells"] if is_added(c)]
+    assert [c["metadata"] for c in added] == [{"convkit": {"added": True}}] * 2
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in added)
+    for cell in result.notebook["cells"]:
+        cell.setdefault("id", "x" + str(id(cell)))  # this test's release cells have none
+    nbformat.validate(nbformat.from_dict(result.notebook))
+
+
+def test_an_added_cell_cannot_claim_to_be_an_answer_or_a_test():
+    student = answered()
+    forged = _cell("code", "x = 1", grade_id="test_bonus", grade=True, points=100,
+                   locked=True, solution=False)
+    forged["metadata"]["convkit"] = {"added": False}
+    student["cells"].append(forged)
     result = rebuild(student, release_notebook())
     assert sorted(kinds(result)) == [("extra_code_cells", False), ("unknown_grade_id", False)]
+    assert "it was run as a code cell of your own" in " ".join(f.message for f in result.findings)
     assert graded_names(result.notebook) == ["f", "g"]  # no bonus question appears
-    assert "helper functions must go inside the answer cell" in " ".join(
-        f.message for f in result.findings)
+    cell = next(c for c in result.notebook["cells"] if c["source"] == "x = 1")
+    assert cell["metadata"] == {"convkit": {"added": True}}  # no nbgrader metadata kept
 
 
-def test_duplicate_answer_cell_uses_the_first():
+def test_unchanged_copies_of_release_cells_are_not_added_code():
+    student = answered()
+    student["cells"].append(_cell("code", "import numpy as np"))  # a copy of the setup cell
+    student["cells"].append(_cell("code", "check_f(f)"))  # a copy of a test cell
+    result = rebuild(student, release_notebook())
+    assert result.findings == [] and result.added == []
+
+
+def test_a_student_cannot_mark_a_cell_added_through_metadata():
+    student = answered()
+    _by_id(student, "setup")["metadata"]["convkit"] = {"added": True}
+    result = rebuild(student, release_notebook())
+    assert not any(is_added(c) for c in result.notebook["cells"])
+
+
+def test_duplicate_answer_cell_is_graded_from_the_last_copy():
     student = answered()
     clone = copy.deepcopy(_by_id(student, "answer_f"))
     clone["source"] = "def f(x):\n    return 0"
     student["cells"].append(clone)
     result = rebuild(student, release_notebook())
-    assert result.answers["answer_f"] == "def f(x):\n    return x + 1"
+    assert result.answers["answer_f"] == "def f(x):\n    return 0"
+    assert kinds(result, "f") == [("duplicate_grade_id", False)]
+    assert "graded the last one" in result.findings[0].message
+    assert result.added == []  # the first copy is not run as added code
+    assert answer_sources(result.notebook).count("def f(x):\n    return x + 1") == 0
+
+
+def test_duplicate_test_cell_used_as_scratch_paper_is_not_tampering():
+    student = answered()
+    clone = copy.deepcopy(_by_id(student, "test_f"))
+    _by_id(student, "test_f")["source"] = "check_f(f)\nprint(f(3))"  # the first copy edited
+    student["cells"].append(clone)
+    result = rebuild(student, release_notebook())
     assert kinds(result, "f") == [("duplicate_grade_id", False)]
 
 
@@ -209,3 +266,87 @@ def test_rebuild_rejects_non_notebooks():
         rebuild({"cells": None}, release_notebook())
     with pytest.raises(TypeError, match="release"):
         rebuild(answered(), {})
+
+
+# --------------------------------------------------------------------------- any bytes at all
+
+
+def _no_other_exception(data: bytes) -> dict | None:
+    """parse -> normalize -> rebuild -> write, as the grader does; None when NotANotebook."""
+    try:
+        nb = parse_notebook(data)
+    except NotANotebook:
+        return None
+    normalized = normalize_notebook(nb)
+    nbformat.writes(normalized).encode("utf-8")
+    for student in (normalized, nb):
+        result = rebuild(student, release_notebook())
+        json.dumps(result.notebook).encode("utf-8")
+        nbformat.writes(normalize_notebook(result.notebook)).encode("utf-8")
+    return nb
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"[" * 200_000 + b"]" * 200_000, "nests JSON"),
+    (b'{"cells": [], "metadata": ' + b'{"a": ' * 100 + b"1" + b"}" * 101, "nests JSON"),
+    (b'{"cells": [], "n": ' + b"9" * 5000 + b"}", "not JSON a notebook can hold"),
+    (b'{"cells": ["\xed\xa0\x80"]}', "not UTF-8"),
+    (b'{"cells": [' + b",".join([b"{}"] * 2001) + b"]}", "2,001 cells"),
+    (json.dumps({"cells": [{"cell_type": "code", "source": "x" * 200_001}]}).encode(),
+     "cell 1 holds 200,001 characters"),
+    (json.dumps({"cells": [{"cell_type": "code", "source": ["x" * 150_000]}] * 7}).encode(),
+     "1,050,000 characters"),
+])
+def test_parse_notebook_refuses_what_is_beyond_its_limits(data, words):
+    with pytest.raises(NotANotebook, match=words):
+        parse_notebook(data)
+
+
+def test_lone_surrogates_are_replaced_with_a_note():
+    student = answered()
+    text = json.dumps(student).replace("return x + 1", "return x + 1  # \\udead")
+    text = text.replace('"metadata": {}', '"metadata": {"convkit": {"parse_notes": ["forged"]},'
+                        ' "\\ud800key": "\\udfff"}', 1)
+    nb = _no_other_exception(text.encode("utf-8"))
+    assert nb is not None
+    assert "return x + 1  # \ufffd" in json.dumps(nb, ensure_ascii=False)
+    notes = nb["metadata"]["convkit"]["parse_notes"]
+    assert len(notes) == 1 and "3 characters" in notes[0]  # the forged note is gone
+    result = rebuild(normalize_notebook(nb), release_notebook())
+    assert kinds(result) == [("text_replaced", False)]
+    assert result.answers["answer_f"] == "def f(x):\n    return x + 1  # \ufffd"
+
+
+def test_a_deep_but_legal_notebook_is_read():
+    student = answered()
+    deep: dict = {}
+    node = deep
+    for _ in range(50):
+        node["x"] = {}
+        node = node["x"]
+    student["metadata"]["widgets"] = deep
+    assert _no_other_exception(json.dumps(student).encode()) is not None
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=300))
+def test_any_bytes_give_a_notebook_or_not_a_notebook(data):
+    _no_other_exception(data)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(alphabet=st.characters())
+    | st.sampled_from(["code", "markdown", "raw", "solution", "grade_id", "answer_f", "test_f"]),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(["cells", "cell_type", "source", "metadata", "nbgrader",
+                                       "grade_id", "solution", "grade", "locked", "points",
+                                       "tags", "outputs", "convkit", "added"])
+                      | st.text(max_size=3), inner, max_size=5),
+    max_leaves=30)
+
+
+@settings(max_examples=300)
+@given(st.lists(_json, max_size=6), _json)
+def test_any_json_with_a_list_of_cells_is_graded_or_refused(cells, metadata):
+    data = json.dumps({"cells": cells, "metadata": metadata}).encode("utf-8", "surrogatepass")
+    _no_other_exception(data)

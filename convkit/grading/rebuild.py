@@ -9,20 +9,31 @@ cell type or deleted, a ``grade_id`` or ``points`` changed or stripped, an answe
 cell missing. A finding on a test cell (or on the answer cell it grades) costs that
 question its points, and the feedback says what happened.
 
+Code cells the student added are kept (marked ``metadata.convkit.added``) and run in
+the sandbox before the answer cells, as untrusted as the answers: a helper defined
+there counts. An answer cell duplicated by copy-paste is graded from its last copy,
+with a note.
+
 Submissions are parsed leniently: any JSON object with a list of cells is a notebook
-here, whatever else is wrong with it.
+here, whatever else is wrong with it, within the limits of
+:mod:`convkit.grading.intake`; any bytes at all give a notebook or
+:class:`NotANotebook`, never another exception.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from convkit.grading import intake
+
 ANSWER_PREFIX = "answer_"
 TEST_PREFIX = "test_"
+META_KEY = "convkit"  #: the notebook metadata key of the grader's own records
 FRESH_COPY = "download a fresh copy of the notebook and paste your answers in"
 
 
@@ -79,13 +90,17 @@ class Rebuilt:
     findings : list of Finding
         What the student changed outside their answers.
     answers : dict
-        ``grade_id -> source`` of the code answer cells, in release order (what the
-        sandbox runs).
+        ``grade_id -> source`` of the code answer cells, in release order.
+    added : list of str
+        The sources of the code cells the student added, in notebook order; the
+        rebuilt notebook holds them too (marked ``metadata.convkit.added``), and the
+        sandbox runs them before the answers (see :func:`answer_sources`).
     """
 
     notebook: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
     answers: dict[str, str] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
 
     def findings_for(self, question: str) -> list[Finding]:
         """The findings attached to one graded name."""
@@ -106,13 +121,27 @@ def question_of(grade_id: str) -> str | None:
     return None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_notebook(data: bytes | str) -> dict[str, Any]:
-    """Parse a submitted file into notebook JSON, leniently.
+    """Parse a submitted file into notebook JSON, leniently; any bytes at all are safe here.
+
+    Anything JSON accepts is read, as long as it is an object with a list of cells
+    within the limits of :mod:`convkit.grading.intake` (:data:`~.intake.MAX_CELLS`
+    cells, :data:`~.intake.MAX_CELL_SOURCE` characters of source per cell and
+    :data:`~.intake.MAX_TOTAL_SOURCE` in all, nesting at most
+    :data:`~.intake.MAX_JSON_DEPTH` deep). A lone surrogate escape such as
+    ``"\\udead"`` (which no UTF-8 file can hold, so writing the notebook back would
+    fail) is replaced by U+FFFD, and the notebook's ``metadata.convkit.parse_notes``
+    says so (rebuilding turns it into a note for the student); a ``metadata.convkit``
+    the submission brought is dropped.
 
     Raises
     ------
     NotANotebook
-        When the bytes are not JSON, or not an object with a list of cells.
+        When the bytes are not UTF-8 JSON, not an object with a list of cells, or
+        beyond a limit. Never any other exception, whatever the bytes.
 
     Examples
     --------
@@ -123,22 +152,103 @@ def parse_notebook(data: bytes | str) -> dict[str, Any]:
     ... except NotANotebook as exc:
     ...     print(str(exc)[:48])
     the file is not valid JSON (line 1, column 2: Ex
+    >>> nb = parse_notebook('{"cells": [{"cell_type": "code", "source": "# \\udead"}]}')
+    >>> nb["cells"][0]["source"], nb["metadata"]["convkit"]["parse_notes"][0][:45]
+    ('# \ufffd', 'your notebook held 1 character that is not te')
     """
-    if isinstance(data, bytes):
+    if isinstance(data, bytes | bytearray | memoryview):
         try:
-            data = data.decode("utf-8-sig")
+            data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise NotANotebook(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
                                "it cannot be opened as a notebook") from None
+    if not isinstance(data, str):
+        raise NotANotebook(f"a notebook is bytes or text, not a {type(data).__name__}")
     try:
         nb = json.loads(data)
     except json.JSONDecodeError as exc:
         raise NotANotebook(
             f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "it cannot be opened as a notebook") from None
+    except RecursionError:
+        raise NotANotebook(f"the file nests JSON arrays or objects more than "
+                           f"{intake.MAX_JSON_DEPTH} deep; no notebook does") from None
+    except (ValueError, OverflowError, MemoryError) as exc:  # e.g. an integer of 5,000 digits
+        raise NotANotebook(f"the file is not JSON a notebook can hold ({_short(str(exc))})"
+                           ) from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotANotebook("the file is JSON but not a Jupyter notebook (it has no list of cells)")
+    if len(nb["cells"]) > intake.MAX_CELLS:
+        raise NotANotebook(f"the notebook has {len(nb['cells']):,} cells, more than the "
+                           f"{intake.MAX_CELLS:,} the grader reads")
+    replaced = _clean_json(nb)
+    total = 0
+    for index, cell in enumerate(nb["cells"], start=1):
+        if not isinstance(cell, Mapping):
+            continue
+        size = len(_source(cell))
+        if size > intake.MAX_CELL_SOURCE:
+            raise NotANotebook(f"cell {index} holds {size:,} characters, more than the "
+                               f"{intake.MAX_CELL_SOURCE:,} the grader reads in one cell")
+        total += size
+    if total > intake.MAX_TOTAL_SOURCE:
+        raise NotANotebook(f"the cells hold {total:,} characters, more than the "
+                           f"{intake.MAX_TOTAL_SOURCE:,} the grader reads in one notebook")
+    if not isinstance(nb.get("metadata"), dict):
+        nb["metadata"] = {}
+    nb["metadata"].pop(META_KEY, None)
+    if replaced:
+        plural = "s" if replaced > 1 else ""
+        nb["metadata"][META_KEY] = {"parse_notes": [
+            f"your notebook held {replaced} character{plural} that is not text (a lone "
+            "surrogate escape such as \\udead, which no file can store); the grader read "
+            f"{'them' if plural else 'it'} as \ufffd"]}
     return nb
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clean_json(root: Any) -> int:
+    """Replace lone surrogates in every string (keys too) of ``root``, in place; check depth.
+
+    Iterative, so no nesting can exhaust the stack. Returns how many characters were
+    replaced; raises NotANotebook beyond :data:`~.intake.MAX_JSON_DEPTH`.
+    """
+    replaced = 0
+
+    def fix(text: str) -> str:
+        nonlocal replaced
+        fixed, count = _SURROGATE.subn("\ufffd", text)
+        replaced += count
+        return fixed
+
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > intake.MAX_JSON_DEPTH:
+            raise NotANotebook(f"the file nests JSON arrays or objects more than "
+                               f"{intake.MAX_JSON_DEPTH} deep; no notebook does")
+        if isinstance(node, dict):
+            if any(_SURROGATE.search(key) for key in node):
+                items = [(fix(key), value) for key, value in node.items()]
+                node.clear()
+                node.update(items)
+            for key, value in node.items():
+                if isinstance(value, str):
+                    if _SURROGATE.search(value):
+                        node[key] = fix(value)
+                elif isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    if _SURROGATE.search(value):
+                        node[index] = fix(value)
+                elif isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+    return replaced
 
 
 def _source(cell: Mapping[str, Any]) -> str:
@@ -222,34 +332,37 @@ def rebuild(student: Mapping[str, Any], release: Mapping[str, Any]) -> Rebuilt:
     if not isinstance(release, Mapping) or not isinstance(release.get("cells"), list):
         raise TypeError("release must be notebook JSON data with a list of cells")
 
-    findings: list[Finding] = []
+    findings: list[Finding] = _parse_notes(student)
     student_cells = [c for c in student["cells"] if isinstance(c, Mapping)]
-    release_ids = {_grade_id(c) for c in release["cells"]} - {None}
+    release_cells = [c for c in release["cells"] if isinstance(c, Mapping)]
+    release_meta_by_id = {_grade_id(c): _nbgrader(c) for c in release_cells}
+    release_meta_by_id.pop(None, None)
+    release_text = {_grade_id(c): _source(c) for c in release_cells}
 
-    by_id: dict[str, Mapping[str, Any]] = {}
+    copies: dict[str, list[Mapping[str, Any]]] = {}
     for cell in student_cells:
         grade_id = _grade_id(cell)
-        if grade_id is None:
+        if grade_id is not None:
+            copies.setdefault(grade_id, []).append(cell)
+    by_id: dict[str, Mapping[str, Any]] = {}
+    superseded: set[int] = set()  # the copies of a duplicated cell that were not used
+    for grade_id, cells in copies.items():
+        if grade_id not in release_meta_by_id:
             continue
-        if grade_id in by_id:
-            if grade_id in release_ids:
-                findings.append(Finding(
-                    grade_id, "duplicate_grade_id",
-                    f"two cells have grade_id {grade_id}; only the first one was used",
-                    question_of(grade_id)))
-            continue
-        by_id[grade_id] = cell
-        if grade_id not in release_ids:
-            findings.append(Finding(
-                grade_id, "unknown_grade_id",
-                f"a cell has grade_id {grade_id}, which is not part of this assignment; "
-                "it was ignored"))
+        chosen = _choose_copy(cells, release_meta_by_id[grade_id], release_text[grade_id])
+        by_id[grade_id] = chosen
+        superseded.update(id(c) for c in cells if c is not chosen)
+        if len(cells) > 1:
+            findings.append(_duplicate_finding(grade_id, len(cells),
+                                               release_meta_by_id[grade_id]))
 
-    used: set[int] = {id(c) for c in by_id.values() if _grade_id(c) in release_ids}
+    used: set[int] = {id(c) for c in by_id.values()} | superseded
     rebuilt = copy.deepcopy(dict(release))
     answers: dict[str, str] = {}
 
     for out_cell in rebuilt["cells"]:
+        if not isinstance(out_cell, dict):
+            continue
         if out_cell.get("cell_type") == "code":
             out_cell["outputs"] = []
             out_cell["execution_count"] = None
@@ -268,16 +381,118 @@ def rebuild(student: Mapping[str, Any], release: Mapping[str, Any]) -> Rebuilt:
             findings.extend(_check_locked(out_cell, mine, grade_id, question, student_cells,
                                           used))
 
-    extra = [c for c in student_cells
-             if c.get("cell_type") == "code" and id(c) not in used and _source(c).strip()
-             and not any(_same_text(_source(c), _source(r)) for r in release["cells"])]
-    if extra:
+    added = _added_cells(student_cells, release_cells, used, findings)
+    if added:
+        _insert_added(rebuilt, student_cells, added)
+        count = len(added)
         findings.append(Finding(
             "", "extra_code_cells",
-            f"you added {len(extra)} code cell{'s' if len(extra) > 1 else ''} of your own; "
-            "the grader runs only the answer cells, so helper functions must go inside "
-            "the answer cell that uses them"))
-    return Rebuilt(rebuilt, findings, answers)
+            f"you added {count} code cell{'s' if count > 1 else ''} of your own; the grader "
+            f"ran {'them' if count > 1 else 'it'} before the answer cells, in notebook order, "
+            "like your answers: what they define counts, and what is not allowed while "
+            "grading is not allowed there either"))
+    return Rebuilt(rebuilt, findings, answers, [_source(c) for c in added])
+
+
+def _parse_notes(student: Mapping[str, Any]) -> list[Finding]:
+    """The notes :func:`parse_notebook` left in the notebook's metadata, as findings."""
+    metadata = student.get("metadata")
+    mine = metadata.get(META_KEY) if isinstance(metadata, Mapping) else None
+    notes = mine.get("parse_notes") if isinstance(mine, Mapping) else None
+    if not isinstance(notes, list):
+        return []
+    return [Finding("", "text_replaced", note) for note in notes if isinstance(note, str)]
+
+
+def _choose_copy(cells: list[Mapping[str, Any]], release_meta: Mapping[str, Any],
+                 release_source: str) -> Mapping[str, Any]:
+    """Which of the cells sharing a grade_id stands for it.
+
+    An answer cell copied by copy-paste is graded from the last copy (the one edited
+    last, as a rule); for a locked or test cell, a copy that still matches the release
+    wins, so a copy used as scratch paper is not tampering.
+    """
+    if release_meta.get("solution"):
+        return cells[-1]
+    for cell in cells:
+        if _same_text(_source(cell), release_source):
+            return cell
+    return cells[-1]
+
+
+def _duplicate_finding(grade_id: str, count: int, release_meta: Mapping[str, Any]) -> Finding:
+    if release_meta.get("solution"):
+        used = "the grader graded the last one (the lowest in the notebook)"
+    else:
+        used = "the grader compared the one that matches the released cell, if any"
+    return Finding(grade_id, "duplicate_grade_id",
+                   f"{count} cells have grade_id {grade_id} (a copied cell keeps it); {used}",
+                   question_of(grade_id))
+
+
+def _added_cells(student_cells: list[Mapping[str, Any]], release_cells: list[Mapping[str, Any]],
+                 used: set[int], findings: list[Finding]) -> list[Mapping[str, Any]]:
+    """The code cells the student added, in notebook order, noting unknown grade_ids.
+
+    A code cell counts as added when it is not one of the release's cells (by grade_id,
+    or as an unchanged copy of a release cell's text) and is not empty; a cell whose
+    grade_id is not part of the assignment (pasted from another notebook) is one too.
+    """
+    texts = [_source(r) for r in release_cells]
+    added = []
+    for cell in student_cells:
+        if id(cell) in used:
+            continue
+        grade_id = _grade_id(cell)
+        source = _source(cell)
+        is_code = cell.get("cell_type") == "code"
+        if grade_id is not None:
+            what = ("it was run as a code cell of your own" if is_code and source.strip()
+                    else "it was ignored")
+            findings.append(Finding(
+                grade_id, "unknown_grade_id",
+                f"a cell has grade_id {grade_id}, which is not part of this assignment; {what}"))
+        if not is_code or not source.strip():
+            continue
+        if any(_same_text(source, text) for text in texts):
+            continue
+        added.append(cell)
+    return added
+
+
+def _insert_added(rebuilt: dict[str, Any], student_cells: list[Mapping[str, Any]],
+                  added: list[Mapping[str, Any]]) -> None:
+    """Put the added cells into the rebuilt notebook where the student had them.
+
+    Each goes after the rebuilt cell matching the closest cell above it in the
+    submission (by grade_id, else by identical text); with none above, at the top.
+    Only the source is kept; the cell is marked ``metadata.convkit.added``.
+    """
+    cells = rebuilt["cells"]
+    position_of_id = {_grade_id(c): i for i, c in enumerate(cells) if isinstance(c, Mapping)}
+    position_of_id.pop(None, None)
+    added_ids = {id(c) for c in added}
+    placed: list[tuple[int, int, dict[str, Any]]] = []
+    anchor = -1
+    for order, cell in enumerate(student_cells):
+        if id(cell) in added_ids:
+            placed.append((anchor, order, {
+                "cell_type": "code", "execution_count": None, "id": f"convkit-added-{order}",
+                "metadata": {META_KEY: {"added": True}}, "outputs": [],
+                "source": _source(cell)}))
+            continue
+        grade_id = _grade_id(cell)
+        if grade_id in position_of_id:
+            anchor = position_of_id[grade_id]
+            continue
+        source = _source(cell)
+        if source.strip():
+            for i in range(anchor + 1, len(cells)):
+                if isinstance(cells[i], Mapping) and _same_text(_source(cells[i]), source):
+                    anchor = i
+                    break
+    for anchor_at, _order, new in sorted(placed, key=lambda item: (-item[0], -item[1])):
+        cells.insert(anchor_at + 1, new)
 
 
 def _take_answer(out_cell: dict[str, Any], mine: Mapping[str, Any] | None, grade_id: str,
@@ -369,18 +584,37 @@ def graded_names(notebook: Mapping[str, Any]) -> list[str]:
     return names
 
 
+def is_added(cell: Mapping[str, Any]) -> bool:
+    """True for a code cell that :func:`rebuild` put in as one the student added."""
+    metadata = cell.get("metadata")
+    mine = metadata.get(META_KEY) if isinstance(metadata, Mapping) else None
+    return (cell.get("cell_type") == "code" and isinstance(mine, Mapping)
+            and mine.get("added") is True)
+
+
 def answer_sources(notebook: Mapping[str, Any]) -> list[str]:
-    """The sources of the notebook's code answer cells (``solution: true``), in order.
+    """What the sandbox runs: the student's added code cells, then the code answer cells.
+
+    Both in notebook order: the cells :func:`rebuild` marked as added by the student
+    first (a helper defined there counts, as it did in the student's kernel), then
+    the code answer cells (``solution: true``), so an answer cell's definition wins
+    over a scratch copy of it.
 
     Examples
     --------
     >>> nb = {"cells": [{"cell_type": "code", "source": ["x = ", "1"],
-    ...                  "metadata": {"nbgrader": {"solution": True}}}]}
+    ...                  "metadata": {"nbgrader": {"solution": True}}},
+    ...                 {"cell_type": "code", "source": "def helper(): pass",
+    ...                  "metadata": {"convkit": {"added": True}}}]}
     >>> answer_sources(nb)
-    ['x = 1']
+    ['def helper(): pass', 'x = 1']
     """
-    return [_source(cell) for cell in notebook.get("cells", [])
-            if cell.get("cell_type") == "code" and _nbgrader(cell).get("solution")]
+    cells = [c for c in notebook.get("cells", []) if isinstance(c, Mapping)]
+    added = [_source(cell) for cell in cells if is_added(cell)]
+    answers = [_source(cell) for cell in cells
+               if cell.get("cell_type") == "code" and _nbgrader(cell).get("solution")
+               and not is_added(cell)]
+    return added + answers
 
 
 def normalize_notebook(notebook: Mapping[str, Any]):
@@ -402,6 +636,11 @@ def normalize_notebook(notebook: Mapping[str, Any]):
     makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
               "raw": nbformat.v4.new_raw_cell}
     nb = nbformat.v4.new_notebook()
+    metadata = notebook.get("metadata")
+    mine = metadata.get(META_KEY) if isinstance(metadata, Mapping) else None
+    notes = mine.get("parse_notes") if isinstance(mine, Mapping) else None
+    if isinstance(notes, list) and all(isinstance(note, str) for note in notes):
+        nb.metadata[META_KEY] = {"parse_notes": list(notes)}
     for cell in notebook.get("cells", []):
         if not isinstance(cell, Mapping):
             continue
@@ -413,6 +652,8 @@ def normalize_notebook(notebook: Mapping[str, Any]):
                                                                   Mapping) else None
         if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
             metadata["tags"] = list(tags)
-        maker = makers.get(cell.get("cell_type"), nbformat.v4.new_raw_cell)
+        kind = cell.get("cell_type")
+        maker = makers.get(kind, nbformat.v4.new_raw_cell) if isinstance(kind, str) \
+            else nbformat.v4.new_raw_cell
         nb.cells.append(maker(source=_source(cell), metadata=metadata))
     return nb
