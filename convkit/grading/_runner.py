@@ -180,7 +180,8 @@ def main() -> None:
     writer = _make_writer(results_path, arrays_path)
     try:
         _set_limits(job["limits"])
-        setup = _setup(job, workdir, results_path, arrays_path)
+        isolation = _isolate(job) if job["namespaces"] else {"layers": []}
+        setup = _setup(job, workdir, results_path, arrays_path, isolation)
     except BaseException as error:  # noqa: B036 - report any setup failure to the grader
         writer({"fatal": f"{type(error).__name__}: {error}"[:MAX_MESSAGE]}, [])
         leave(0)
@@ -203,7 +204,8 @@ def _set_limits(limits: dict) -> None:
         resource.setrlimit(which, (value, value))
 
 
-def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict:
+def _setup(job: dict, workdir: str, results_path: str, arrays_path: str,
+           isolation: dict) -> dict:
     """Steps 2 to 5 of the module docstring; returns what the run needs."""
     import importlib
     import importlib.util
@@ -211,6 +213,7 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
     import resource
     import sysconfig
 
+    before = set(sys.modules)
     import numpy as np
 
     for name in PRELOAD:
@@ -250,14 +253,15 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
         lines = source.splitlines(keepends=True)
         linecache.cache[_cell_name(index)] = (len(source), None, lines, _cell_name(index))
 
-    # 4. what we see (a private mount namespace hiding the course) and who we are
-    layers = []
+    # 4. what we see (a private root: the interpreter, the packages, the workdir) and who we are
+    layers = list(isolation["layers"])
+    if "mountns" in layers:
+        packages = _package_paths(set(sys.modules) - before)
+        if not _private_root(workdir, packages, job["protected"], "pidns" in layers):
+            layers.remove("mountns")
+    if "proc" in layers and "mountns" not in layers:  # /proc is then the machine's
+        layers.remove("proc")
     if job["drop_identity"] and os.getuid() == 0:
-        interpreter = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
-        keep = {workdir, *interpreter}
-        keep.update(path for path, readable in rules if readable)
-        if _hide_folders(job["protected"], keep, sorted(interpreter), workdir):
-            layers.append("namespace")
         os.setgroups([])
         os.setgid(NOBODY)
         os.setuid(NOBODY)
@@ -266,7 +270,7 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str) -> dict
         layers.append("nobody")
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     layers.append("nproc")
-    _die_with_parent(int(job["grader_pid"]))
+    _die_with_parent(int(job["grader_pid"]), isolation.get("parent_alive"))
 
     # 5. lock down
     sys.dont_write_bytecode = True
@@ -316,14 +320,17 @@ def _define_given(job: dict, np) -> dict:
             if not name.startswith("_") and name != "np"}
 
 
-def _die_with_parent(grader_pid: int) -> None:
+def _die_with_parent(grader_pid: int, parent_alive: int | None = None) -> None:
     """Be killed if the grader dies (Linux): an orphaned run that sleeps would never end.
 
-    Set after the change of uid, which clears it; if the grader died before, leave now.
+    Set after the change of uid, which clears it; if the parent died before, leave now.
+    In a PID namespace the parent is the runner's first process (outside it, so
+    ``getppid()`` says 0), which holds the write end of the ``parent_alive`` pipe.
     """
     if not sys.platform.startswith("linux"):
         return
     import ctypes
+    import select
     import signal
 
     pr_set_pdeathsig = 1
@@ -331,107 +338,232 @@ def _die_with_parent(grader_pid: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
     except (OSError, AttributeError):
         return
-    if os.getppid() != grader_pid:
+    if parent_alive is None:
+        if os.getppid() != grader_pid:
+            os._exit(70)
+        return
+    poller = select.poll()
+    poller.register(parent_alive, select.POLLIN)
+    gone = poller.poll(0)
+    os.close(parent_alive)
+    if gone:
         os._exit(70)
 
 
-def _hide_folders(folders: list, keep: set, expose: list, workdir: str) -> bool:
-    """Hide ``folders`` from this process: a private mount namespace with empty file systems.
+# --------------------------------------------------------------------------------------------
+# namespaces (root only): what the process sees of the machine
+# --------------------------------------------------------------------------------------------
 
-    Root only, and only where the kernel lets us (``unshare(CLONE_NEWNS)``; a container
-    without ``CAP_SYS_ADMIN`` refuses). Everything inside a hidden folder disappears
-    except the paths in ``keep`` (the virtual environment, the sandbox folder): their
-    siblings are covered one by one (folders by an empty read-only ``tmpfs``, files by
-    ``/dev/null``). Unlike the audit hook, this also stops reads that never reach
-    Python's audit events, such as OpenCV's C++ ``imread`` or ``FileStorage``.
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x08000000, 0x40000000, \
+    0x20000000
+NAMESPACES = (("mountns", CLONE_NEWNS), ("netns", CLONE_NEWNET), ("ipcns", CLONE_NEWIPC),
+              ("pidns", CLONE_NEWPID))
+#: ``pivot_root`` has no libc wrapper: its system call number, per machine
+PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "i686": 217,
+              "i386": 217, "armv7l": 218, "ppc64le": 203, "s390x": 217}
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE = 1, 2, 4, 8, 32, \
+    4096, 8192
+MS_REC, MS_PRIVATE, MNT_DETACH = 16384, 1 << 18, 2
 
-    The interpreter's folders in ``expose`` are made reachable for ``nobody`` when a
-    private folder hides them (a Python installed under ``/root``, which is ``0700``):
-    that folder is covered by an empty ``tmpfs`` that only holds them, so ``nobody`` can
-    import any standard module later, and sees nothing else of root's home.
-    Returns whether the folders are hidden; on failure nothing is half done that
-    matters (the mount namespace is private to this process either way).
-    """
+
+def _libc():
     import ctypes
 
-    clone_newns, ms_rdonly, ms_nosuid, ms_nodev, ms_noexec = 0x00020000, 1, 2, 4, 8
-    ms_remount, ms_bind, ms_rec, ms_private, mnt_detach = 32, 4096, 16384, 1 << 18, 2
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _isolate(job: dict) -> dict:
+    """Enter new mount, network, IPC and PID namespaces (root, where the kernel allows it).
+
+    ``unshare(CLONE_NEWPID)`` only puts the *children* of a process in the new PID
+    namespace, so this process forks once: the child (PID 1 there) goes on with the
+    run; the parent waits for it, passes on how it ended (its exit code, or the signal
+    that killed it) and never runs anything else. The parent is killed with the grader
+    (``PR_SET_PDEATHSIG``); the child with the parent, and when PID 1 of a namespace
+    dies the kernel kills everything else in it. Returns the namespaces entered and,
+    in the child, the read end of a pipe that tells whether the parent is alive.
+    """
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.unshare(clone_newns) != 0:
-            return False
-        if libc.mount(b"none", b"/", None, ms_rec | ms_private, None) != 0:
-            return False
-    except (OSError, AttributeError):
-        return False
-    keep = {os.path.realpath(path) for path in keep}
+        libc = _libc()
+    except OSError:
+        return {"layers": []}
+    entered = []
+    flags = 0
+    for _layer, flag in NAMESPACES:
+        flags |= flag
+    if libc.unshare(flags) == 0:
+        entered = [layer for layer, _flag in NAMESPACES]
+    else:  # one at a time: a kernel may refuse one kind and allow the others
+        for layer, flag in NAMESPACES:
+            if libc.unshare(flag) == 0:
+                entered.append(layer)
+    if "pidns" not in entered:
+        return {"layers": entered}
+    _die_with_parent(int(job["grader_pid"]))
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(write_end)
+        return {"layers": [*entered, "proc"] if "mountns" in entered else entered,
+                "parent_alive": read_end}
+    os.close(read_end)
+    _relay(child)
 
-    def ancestor_of_kept(path):
-        return any(kept.startswith(path + "/") for kept in keep)
 
-    def cover(path):
-        target = os.fsencode(path)
-        if os.path.isdir(path) and not os.path.islink(path):
-            flags = ms_rdonly | ms_nosuid | ms_nodev | ms_noexec
-            return libc.mount(b"tmpfs", target, b"tmpfs", flags, b"size=4k,mode=0") == 0
-        if os.path.isfile(path) and not os.path.islink(path):
-            return libc.mount(b"/dev/null", target, None, ms_bind, None) == 0
-        return True  # a symbolic link is resolved before it is used: its target decides
+def _relay(child: int) -> None:
+    """Wait for ``child`` and end this process the same way (exit code or signal)."""
+    import signal
 
-    def hide(path):
-        if path in keep:
-            return True
-        if not ancestor_of_kept(path):
-            return cover(path)
-        ok = True
-        for entry in sorted(os.listdir(path)):
-            ok = hide(os.path.join(path, entry)) and ok
-        return ok
+    while True:
+        try:
+            _pid, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(70)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            signal.signal(number, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), number)
+        os._exit(128 + number)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
 
-    def blocking_ancestor(path):
-        """The outermost folder on the way to ``path`` that others may not cross."""
-        parts = path.strip("/").split("/")
-        for depth in range(1, len(parts)):
-            folder = "/" + "/".join(parts[:depth])
-            if not os.stat(folder).st_mode & 0o001:
-                return folder
-        return None
 
-    def make_reachable(path):
-        blocker = blocking_ancestor(path)
-        if blocker is None:
-            return True
-        stage = os.path.join(workdir, ".interpreter")
+def _package_paths(imported: set) -> set:
+    """The files and folders the modules in ``imported`` came from, and their C libraries.
+
+    For each module outside the standard library, the top-level entry of the ``sys.path``
+    folder it came from (``.../site-packages/numpy``); for each shared library this
+    process has mapped (``/proc/self/maps``), its folder (``numpy.libs``, the system's
+    ``libc`` folder), so that a C extension imported later finds what it links to.
+    """
+    import sysconfig
+
+    stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
+    entries = sorted({os.path.realpath(entry) for entry in sys.path if entry},
+                     key=len, reverse=True)
+    paths = {stdlib}
+    for name in imported:
+        module = sys.modules.get(name)
+        files = list(getattr(module, "__path__", None) or ())
+        if getattr(module, "__file__", None):
+            files.append(module.__file__)
+        for path in files:
+            if not isinstance(path, str):
+                continue
+            path = os.path.realpath(path)
+            if path == stdlib or path.startswith(stdlib + "/"):
+                continue
+            for entry in entries:
+                if path.startswith(entry + "/") and entry != stdlib:
+                    top = path[len(entry) + 1:].split("/")[0]
+                    paths.add(os.path.join(entry, top))
+                    break
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                fields = line.split(None, 5)
+                if len(fields) == 6 and fields[5].startswith("/") and ".so" in fields[5]:
+                    paths.add(os.path.dirname(os.path.realpath(fields[5].strip())))
+    except OSError:
+        pass
+    return paths
+
+
+def _private_root(workdir: str, keep: set, hidden: list, own_pids: bool) -> bool:
+    """Make this process's root an empty file system holding only ``keep`` and ``workdir``.
+
+    In the private mount namespace entered by :func:`_isolate`: a ``tmpfs`` gets
+    read-only bind mounts of the interpreter's standard library and of the folders in
+    ``keep`` (the imported packages, the folders of the loaded C libraries), a writable
+    bind mount of ``workdir``, each at its own path, a ``/dev`` with only ``null``,
+    ``zero``, ``random`` and ``urandom``, and (``own_pids``: in the run's own PID
+    namespace) a fresh ``/proc`` that shows only the run's processes; then it becomes
+    ``/`` (``pivot_root``) and the old root is detached. No ``/tmp``, ``/var/tmp``,
+    ``/dev/shm``, ``/sys``, ``/etc``, home folders, course, submissions or other
+    sandboxes exist there, for Python or for C code. A folder in ``hidden`` inside one
+    that is kept (the interpreter's own ``site-packages``...) is covered by an empty,
+    read-only ``tmpfs``. Returns False (the process then sees the machine as before)
+    when the kernel refuses a step.
+    """
+    import platform
+    import sysconfig
+
+    libc = _libc()
+
+    def mount(source, target, kind, flags, data=None):
+        encode = os.fsencode
+        if libc.mount(None if source is None else encode(source), encode(target),
+                      None if kind is None else encode(kind), flags,
+                      None if data is None else encode(data)) != 0:
+            raise OSError(f"mount {source} on {target} failed")
+
+    paths = sysconfig.get_paths()
+    base_site = os.path.realpath(os.path.join(paths["stdlib"], "site-packages"))
+    kept = sorted({os.path.realpath(path) for path in keep if os.path.exists(path)})
+    covered = sorted({os.path.realpath(h) for h in hidden}
+                     | ({base_site} - set(kept) if os.path.isdir(base_site) else set()))
+    stage = os.path.join(workdir, ".root")
+    try:
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
         os.mkdir(stage, 0o700)
-        try:
-            if libc.mount(os.fsencode(path), os.fsencode(stage), None, ms_bind | ms_rec,
-                          None) != 0:
-                return False
-            flags = ms_nosuid | ms_nodev
-            if libc.mount(b"tmpfs", os.fsencode(blocker), b"tmpfs", flags,
-                          b"size=64k,mode=0755") != 0:
-                return False
-            os.makedirs(path, 0o755)
-            if libc.mount(os.fsencode(stage), os.fsencode(path), None, ms_bind | ms_rec,
-                          None) != 0:
-                return False
-            libc.mount(None, os.fsencode(blocker), None, ms_remount | ms_rdonly | flags, None)
-            return True
-        finally:
-            libc.umount2(os.fsencode(stage), mnt_detach)
-            os.rmdir(stage)
+        mount("tmpfs", stage, "tmpfs", MS_NOSUID, "size=1m,mode=0755")
 
-    ok = True
-    for folder in folders:
-        folder = os.path.realpath(folder)
-        if os.path.isdir(folder):
-            ok = hide(folder) and ok
-    for path in expose:
-        try:
-            ok = make_reachable(path) and ok
-        except OSError:
-            ok = False
-    return ok
+        def inside(path):
+            return stage + path
+
+        def bind(path, flags):
+            target = inside(path)
+            if os.path.isdir(path):
+                os.makedirs(target, 0o755, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(target), 0o755, exist_ok=True)
+                if not os.path.exists(target):
+                    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+            mount(path, target, None, MS_BIND)
+            mount(None, target, None, MS_REMOUNT | MS_BIND | flags)
+
+        for path in kept:
+            bind(path, MS_RDONLY | MS_NOSUID | MS_NODEV)
+        for path in covered:  # hidden folders inside kept ones
+            if any(path == k or path.startswith(k + "/") for k in kept) and os.path.isdir(
+                    inside(path)):
+                mount("tmpfs", inside(path), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                      "size=4k,mode=0")
+        bind(workdir, MS_NOSUID | MS_NODEV)
+        os.makedirs(inside("/dev"), 0o755, exist_ok=True)
+        for device in ("null", "zero", "random", "urandom"):
+            bind(f"/dev/{device}", MS_NOSUID | MS_NOEXEC)
+        if own_pids:
+            os.makedirs(inside("/proc"), 0o555, exist_ok=True)
+            try:
+                mount("proc", inside("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                      "hidepid=invisible,subset=pid")
+            except OSError:
+                mount("proc", inside("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        os.mkdir(inside("/.old"), 0o700)
+        number = PIVOT_ROOT.get(platform.machine())
+        if number is not None and libc.syscall(number, os.fsencode(stage),
+                                               os.fsencode(inside("/.old"))) == 0:
+            os.chdir("/")
+            if libc.umount2(b"/.old", MNT_DETACH) != 0:
+                raise OSError("could not detach the old root")
+            os.rmdir("/.old")
+        else:  # no pivot_root: move the new root over / and enter it (as switch_root does)
+            os.chdir(stage)
+            mount(stage, "/", None, MS_MOVE)
+            os.chroot(".")
+            os.chdir("/")
+            os.rmdir("/.old")
+        mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID)
+        os.chdir(workdir)
+        return True
+    except OSError:
+        return False
 
 
 def _cell_name(index: int) -> str:

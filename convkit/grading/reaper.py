@@ -113,6 +113,7 @@ def descendants(root: int | None = None) -> dict[int, int]:
 def kill_strays(
     known_pids: Iterable[int] = (),
     *,
+    spare_children_of: Iterable[int] = (),
     uid: int | None = None,
     environ_marker: str | None = None,
     grace: float = 2.0,
@@ -123,7 +124,11 @@ def kill_strays(
     ----------
     known_pids : iterable of int
         Processes to leave alone (for example sandboxes still running in other
-        threads). Their descendants are not spared.
+        threads). Their descendants are not spared, unless ``spare_children_of`` says so.
+    spare_children_of : iterable of int
+        Processes whose direct children are left alone too (a running sandbox whose
+        first process forked the one that runs the student's code, in its own PID
+        namespace: that namespace dies with it, grandchildren included).
     uid : int, optional
         Only kill descendants whose real uid is ``uid``.
     environ_marker : str, optional
@@ -138,11 +143,13 @@ def kill_strays(
         The pids that were sent ``SIGKILL``.
     """
     known = {int(pid) for pid in known_pids}
+    parents = {int(pid) for pid in spare_children_of}
     me = os.getpid()
     marker = environ_marker.encode() if environ_marker is not None else None
     killed: list[int] = []
-    for pid in sorted(descendants(me)):
-        if pid in known or not _matches(pid, uid, marker):
+    family = descendants(me)
+    for pid in sorted(family):
+        if pid in known or family[pid] in parents or not _matches(pid, uid, marker):
             continue
         try:
             os.kill(pid, signal.SIGKILL)

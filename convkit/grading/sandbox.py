@@ -539,7 +539,8 @@ def _execute(workdir: str, job: dict, timeout: float, memory_mb: int, kind: str,
             with _registry_lock:
                 _running.discard(process.pid)
                 known = set(_running)
-                reaper.kill_strays(known, uid=NOBODY if job["drop_identity"] else None,
+                reaper.kill_strays(known, spare_children_of=known,
+                                   uid=NOBODY if job["drop_identity"] else None,
                                    environ_marker=MARKER)
         stderr_tail = _tail(err)
     if not finished:
