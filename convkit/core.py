@@ -110,7 +110,7 @@ array([[ -1.,  -2.,  -2.,   2.],
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -144,7 +144,9 @@ __all__ = [
 #: stay in a typical L2 cache while every kernel entry is added in
 _BLOCK = 24_576
 
-_NP_PAD_MODE = {"zero": "constant", "reflect": "symmetric", "replicate": "edge", "wrap": "wrap"}
+_NP_PAD_MODE: dict[str, Literal["constant", "symmetric", "edge", "wrap"]] = {
+    "zero": "constant", "reflect": "symmetric", "replicate": "edge", "wrap": "wrap",
+}
 
 Pad = tuple[tuple[int, int], tuple[int, int]]
 

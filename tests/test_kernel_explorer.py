@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import io
 
 import matplotlib
@@ -181,6 +180,10 @@ def test_widget_with_own_images() -> None:
     assert widget.image.value != before
 
 
-def test_doctests() -> None:
-    result = doctest.testmod(ke, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+def test_bad_initial_choices_name_the_argument() -> None:
+    with pytest.raises(ValueError, match="^kernel must be one of 'Identity'"):
+        kernel_explorer({"flat": np.zeros((8, 8))}, kernel="nope")
+    with pytest.raises(ValueError, match="^image must be one of 'flat'; got 'ramp'"):
+        kernel_explorer({"flat": np.zeros((8, 8))}, image="ramp")
+    with pytest.raises(ValueError, match="did you mean 'Sobel x'"):
+        explore("sobel x", "flat", images={"flat": np.zeros((8, 8))})

@@ -169,3 +169,12 @@ def test_widget_rejects_unknown_initial_choices() -> None:
         opencv_comparison(IMAGE, border="BORDER_WRAP")
     with pytest.raises(ValueError, match="kernel"):
         opencv_comparison(IMAGE, kernel="nope")
+
+
+def test_names_of_the_wrong_type_and_case_are_explained() -> None:
+    with pytest.raises(TypeError, match="^border_name must be a string"):
+        compare("Sharpen", 3, IMAGE)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="^kernel_name must be one of .*did you mean 'Sobel x'"):
+        compare("SOBEL X", "zero = BORDER_CONSTANT", IMAGE)
+    with pytest.raises(ValueError, match="^border must be one of"):
+        opencv_comparison(IMAGE, border="zero")

@@ -40,8 +40,14 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
-from convkit._validate import as_image
+from convkit._validate import as_image, check_choice
+
+#: an axes' position in figure fractions: (left, bottom, width, height)
+Rect = tuple[float, float, float, float]
 
 __all__ = [
     "DIVERGING_CMAP",
@@ -98,27 +104,18 @@ def image_choices() -> list[str]:
 
 
 def _lookup_image(image_name: str, images: Mapping[str, np.ndarray] | None) -> np.ndarray:
-    if not isinstance(image_name, str):
-        raise TypeError(f"image_name must be a str; got {type(image_name).__name__}")
     if images is not None:
-        if image_name not in images:
-            raise ValueError(f"image_name must be one of {sorted(images)}; got {image_name!r}")
+        check_choice(image_name, "image_name", tuple(images))
         # a float copy: the caller's array is never touched
         return as_image(images[image_name], f"images[{image_name!r}]").copy()
-    choices = image_choices()
-    if image_name not in choices:
-        raise ValueError(f"image_name must be one of {choices}; got {image_name!r}")
+    check_choice(image_name, "image_name", image_choices())
     return _course_image(image_name).copy()
 
 
-def _lookup_kernel(kernel_name: str) -> Any:
+def _lookup_kernel(kernel_name: str, name: str = "kernel_name") -> Any:
     from convkit.kernels import KERNELS
 
-    if not isinstance(kernel_name, str):
-        raise TypeError(f"kernel_name must be a str; got {type(kernel_name).__name__}")
-    if kernel_name not in KERNELS:
-        raise ValueError(f"kernel_name must be one of {list(KERNELS)}; got {kernel_name!r}")
-    return KERNELS[kernel_name]
+    return KERNELS[check_choice(kernel_name, name, tuple(KERNELS))]
 
 
 def explore(
@@ -208,7 +205,7 @@ def _integer_scale(kernel: np.ndarray) -> int:
     return 1
 
 
-def _draw_kernel(ax: Any, kernel: np.ndarray) -> None:
+def _draw_kernel(ax: Axes, kernel: np.ndarray) -> None:
     limit = float(np.abs(kernel).max()) or 1.0
     ax.imshow(kernel, cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
     kh, kw = kernel.shape
@@ -225,7 +222,7 @@ def _draw_kernel(ax: Any, kernel: np.ndarray) -> None:
     ax.set_yticks([])
 
 
-def figure_png(fig: Any, dpi: int = 80) -> bytes:
+def figure_png(fig: Figure, dpi: int = 80) -> bytes:
     """Render a matplotlib Figure to PNG bytes with the Agg backend."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -262,9 +259,9 @@ def shrink_for_display(image: np.ndarray, max_side: int = DRAW_MAX_SIDE) -> np.n
 
 
 def image_axes(
-    fig: Any, rect: list[float], image: np.ndarray, title: str, *, nearest_up_to: int = 64,
+    fig: Figure, rect: Rect, image: np.ndarray, title: str, *, nearest_up_to: int = 64,
     **kwargs: Any,
-) -> Any:
+) -> AxesImage:
     """Add an axes at ``rect`` (figure fraction) showing ``image`` titled ``title``, no ticks.
 
     Images up to ``nearest_up_to`` pixels on their longer side are drawn with visible
@@ -281,32 +278,30 @@ def image_axes(
     return shown
 
 
-def render_figure(data: Mapping[str, Any]) -> Any:
+def render_figure(data: Mapping[str, Any]) -> Figure:
     """Draw :func:`explore`'s result: original, kernel, result; every panel titled.
 
     Uses ``matplotlib.figure.Figure`` directly (not pyplot), so nothing is left
     open and nothing is shown twice in a notebook, with fixed panel positions
     (no layout engine, which would draw the figure twice).
     """
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(10, 4.0))
     original, display = data["original"], data["display"]
     h, w = original.shape
-    image_axes(fig, [0.01, 0.03, 0.35, 0.78], original,
+    image_axes(fig, (0.01, 0.03, 0.35, 0.78), original,
                 f"original: {data['image_name']} ({h}x{w})", cmap="gray", vmin=0, vmax=255)
-    _draw_kernel(fig.add_axes([0.38, 0.12, 0.19, 0.58]), data["kernel"])
+    _draw_kernel(fig.add_axes((0.38, 0.12, 0.19, 0.58)), data["kernel"])
     if data["signed"]:
         title = "result, signed: red > 0, blue < 0, white = 0"
     else:
         share = data["clipped"]
         title = "result (" + (f"{share:.1%} of pixels clipped to 0..255" if share
                               else "all values within 0..255") + ")"
-    image = image_axes(fig, [0.585, 0.03, 0.33, 0.78], display, title, cmap=data["cmap"],
+    image = image_axes(fig, (0.585, 0.03, 0.33, 0.78), display, title, cmap=data["cmap"],
                         vmin=data["vmin"], vmax=data["vmax"])
     if data["signed"]:
         extend = "both" if data["vmax"] < float(np.abs(display).max()) else "neither"
-        fig.colorbar(image, cax=fig.add_axes([0.93, 0.12, 0.012, 0.6]), extend=extend)
+        fig.colorbar(image, cax=fig.add_axes((0.93, 0.12, 0.012, 0.6)), extend=extend)
     fig.suptitle(f"{data['kernel_name']}: {data['description']}", fontsize=11, y=0.97)
     return fig
 
@@ -373,9 +368,8 @@ class KernelExplorer(_widget_base()):  # type: ignore[misc]
         kernels = list(KERNELS)
         kernel = kernel if kernel is not None else kernels[0]
         image = image if image is not None else names[0]
-        _lookup_kernel(kernel)
-        if image not in names:
-            raise ValueError(f"image must be one of {names}; got {image!r}")
+        _lookup_kernel(kernel, "kernel")
+        check_choice(image, "image", names)
         style = {"description_width": "initial"}
         self.kernel_dropdown = w.Dropdown(options=kernels, value=kernel, description="Kernel:",
                                           style=style, layout=w.Layout(width="320px"))

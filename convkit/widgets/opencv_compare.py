@@ -44,9 +44,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
-from convkit._validate import as_image
-from convkit.widgets.kernel_explorer import DIVERGING_CMAP, figure_png, image_axes
+from convkit._validate import as_image, check_choice
+from convkit.widgets.kernel_explorer import (
+    DIVERGING_CMAP,
+    _lookup_kernel,
+    _widget_base,
+    figure_png,
+    image_axes,
+)
 
 __all__ = [
     "BORDERS",
@@ -139,14 +146,10 @@ def compare(kernel_name: str, border_name: str, image: np.ndarray | str) -> dict
     import cv2
 
     from convkit.core import correlate
-    from convkit.kernels import KERNELS
 
-    if not isinstance(kernel_name, str) or kernel_name not in KERNELS:
-        raise ValueError(f"kernel_name must be one of {list(KERNELS)}; got {kernel_name!r}")
-    if not isinstance(border_name, str) or border_name not in BORDERS:
-        raise ValueError(f"border_name must be one of {list(BORDERS)}; got {border_name!r}")
-    pair = BORDERS[border_name]
-    kernel = np.array(KERNELS[kernel_name].kernel, dtype=np.float64)
+    info = _lookup_kernel(kernel_name)
+    pair = BORDERS[check_choice(border_name, "border_name", tuple(BORDERS))]
+    kernel = np.array(info.kernel, dtype=np.float64)
     kh, kw = kernel.shape
     if kh % 2 == 0 or kw % 2 == 0:
         raise ValueError(
@@ -185,29 +188,27 @@ def _show_range(data: Mapping[str, Any]) -> tuple[str, float, float]:
     return "gray", 0.0, max(high, 255.0)
 
 
-def render_figure(data: Mapping[str, Any]) -> Any:
+def render_figure(data: Mapping[str, Any]) -> Figure:
     """Draw :func:`compare`'s result: ours, OpenCV's, the difference; every panel titled.
 
     Fixed panel positions (no layout engine, which would draw the figure twice);
     images up to 256 pixels are drawn with visible pixels, so a one-pixel border
     ring shows.
     """
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(10, 3.8))
     cmap, vmin, vmax = _show_range(data)
     pair: BorderPair = data["pair"]
-    shared = {"cmap": cmap, "vmin": vmin, "vmax": vmax, "nearest_up_to": 256}
-    image_axes(fig, [0.01, 0.03, 0.29, 0.78], data["ours"],
+    shared: dict[str, Any] = {"cmap": cmap, "vmin": vmin, "vmax": vmax, "nearest_up_to": 256}
+    image_axes(fig, (0.01, 0.03, 0.29, 0.78), data["ours"],
                f"ours: correlate\n(boundary={pair.boundary!r})", **shared)
-    image_axes(fig, [0.32, 0.03, 0.29, 0.78], data["opencv"],
+    image_axes(fig, (0.32, 0.03, 0.29, 0.78), data["opencv"],
                f"OpenCV: filter2D\n({pair.opencv})", **shared)
     limit = data["max_abs_diff"] or 1.0
-    shown = image_axes(fig, [0.63, 0.03, 0.29, 0.78], data["difference"],
+    shown = image_axes(fig, (0.63, 0.03, 0.29, 0.78), data["difference"],
                        f"OpenCV - ours: max |diff| {data['max_abs_diff']:.3g}\n"
                        f"(away from the border ring: {data['max_abs_diff_inside']:.3g})",
                        cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, nearest_up_to=256)
-    fig.colorbar(shown, cax=fig.add_axes([0.935, 0.12, 0.012, 0.6]))
+    fig.colorbar(shown, cax=fig.add_axes((0.935, 0.12, 0.012, 0.6)))
     verdict = ("the same padding: equal up to rounding" if pair.matches
                else "different paddings: they differ in the border ring only")
     fig.suptitle(f"{data['kernel_name']}: {verdict}", fontsize=11, y=0.97)
@@ -217,12 +218,6 @@ def render_figure(data: Mapping[str, Any]) -> Any:
 def render_png(data: Mapping[str, Any], dpi: int = 80) -> bytes:
     """:func:`render_figure` as PNG bytes (what the widget's Image shows)."""
     return figure_png(render_figure(data), dpi=dpi)
-
-
-def _widget_base() -> type:
-    import ipywidgets
-
-    return ipywidgets.VBox
 
 
 def _default_image() -> np.ndarray:
@@ -263,10 +258,8 @@ class OpenCVComparison(_widget_base()):  # type: ignore[misc]
         kernels = list(KERNELS)
         kernel = kernel if kernel is not None else kernels[0]
         border = border if border is not None else next(iter(BORDERS))
-        if kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {kernels}; got {kernel!r}")
-        if border not in BORDERS:
-            raise ValueError(f"border must be one of {list(BORDERS)}; got {border!r}")
+        _lookup_kernel(kernel, "kernel")
+        check_choice(border, "border", tuple(BORDERS))
         style = {"description_width": "initial"}
         self.kernel_dropdown = w.Dropdown(options=kernels, value=kernel, description="Kernel:",
                                           style=style, layout=w.Layout(width="320px"))

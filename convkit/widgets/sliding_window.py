@@ -17,9 +17,12 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.colors import Normalize, TwoSlopeNorm
+from matplotlib.axes import Axes
+from matplotlib.colors import Colormap, Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+
+from convkit._validate import as_image, as_int, as_kernel, check_fits
 
 __all__ = [
     "MAX_IMAGE_SIDE",
@@ -36,27 +39,10 @@ _ANNOTATE_SIDE = 12  # write values into cells up to this many rows/columns
 _WINDOW = "#E69F00"  # Okabe-Ito orange
 
 
-def _as_2d(value: Any, name: str) -> np.ndarray:
-    arr = np.asarray(value)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (rows, cols); got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be real; got dtype {arr.dtype}")
-    return arr
-
-
 def _check(im: Any, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
-    im_arr, k_arr = _as_2d(im, "im"), _as_2d(kernel, "kernel")
-    if k_arr.shape[0] > im_arr.shape[0] or k_arr.shape[1] > im_arr.shape[1]:
-        raise ValueError(
-            f"kernel of shape {k_arr.shape} must fit inside im of shape {im_arr.shape}"
-        )
+    """``im`` and ``kernel`` validated like every convkit input (dtypes kept), the kernel inside."""
+    im_arr, k_arr = as_image(im, dtype=None), as_kernel(kernel, dtype=None)
+    check_fits(im_arr.shape, k_arr.shape)
     return im_arr, k_arr
 
 
@@ -108,8 +94,7 @@ def window_step(im: Any, kernel: Any, index: int) -> dict[str, Any]:
            [nan, nan, nan]])
     """
     im_arr, k_arr = _check(im, kernel)
-    if isinstance(index, bool) or not isinstance(index, int | np.integer):
-        raise TypeError(f"index must be an integer; got {type(index).__name__}")
+    index = as_int(index, "index")
     (h, w), (kh, kw) = im_arr.shape, k_arr.shape
     out_h, out_w = h - kh + 1, w - kw + 1
     count = out_h * out_w
@@ -118,10 +103,10 @@ def window_step(im: Any, kernel: Any, index: int) -> dict[str, Any]:
     image = im_arr.astype(np.float64)
     weights = k_arr.astype(np.float64)
     output = np.full((out_h, out_w), np.nan)
-    for i in range(int(index) + 1):
+    for i in range(index + 1):
         r, c = divmod(i, out_w)
         output[r, c] = float(np.sum(image[r : r + kh, c : c + kw] * weights))
-    row, col = divmod(int(index), out_w)
+    row, col = divmod(index, out_w)
     window = image[row : row + kh, col : col + kw].copy()
     products = window * weights
     return {
@@ -131,7 +116,7 @@ def window_step(im: Any, kernel: Any, index: int) -> dict[str, Any]:
         "products": products,
         "total": float(products.sum()),
         "output": output,
-        "index": int(index),
+        "index": index,
         "n_positions": count,
     }
 
@@ -150,7 +135,7 @@ def _signed_norm(*arrays: np.ndarray) -> Normalize:
     return TwoSlopeNorm(vcenter=0.0, vmin=-limit, vmax=limit)
 
 
-def _panel(ax, values: np.ndarray, title: str, cmap: str, norm: Normalize,
+def _panel(ax: Axes, values: np.ndarray, title: str, cmap: str, norm: Normalize,
            annotate: bool, signed: bool) -> None:
     shown = np.ma.masked_invalid(values)
     colormap = _cmap(cmap)
@@ -174,7 +159,7 @@ def _panel(ax, values: np.ndarray, title: str, cmap: str, norm: Normalize,
     ax.set_title(title, fontsize=10)
 
 
-def _cmap(name: str):
+def _cmap(name: str) -> Colormap:
     from matplotlib import colormaps
 
     cmap = colormaps[name].with_extremes(bad="#f2f2f2")  # not reached yet
@@ -212,9 +197,10 @@ def render_step(im: Any, kernel: Any, index: int, *, dpi: int = 80) -> bytes:
     ax_im, ax_k, ax_p, ax_out = fig.subplots(
         1, 4, gridspec_kw={"width_ratios": [w, max(kw, 2.5), max(kw, 2.5), w - kw + 1]}
     )
-    im_norm = Normalize(vmin=float(image.min()), vmax=float(image.max()) or 1.0)
-    if im_norm.vmin == im_norm.vmax:
-        im_norm = Normalize(vmin=im_norm.vmin - 1, vmax=im_norm.vmax + 1)
+    low, high = float(image.min()), float(image.max()) or 1.0
+    if low == high:
+        low, high = low - 1, high + 1
+    im_norm = Normalize(vmin=low, vmax=high)
     _panel(ax_im, image, f"image {h} x {w}: window at row {row}, col {col}", "gray",
            im_norm, annotate_image, signed=False)
     ax_im.add_patch(Rectangle((col - 0.5, row - 0.5), kw, kh, fill=False,
