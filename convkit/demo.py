@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from convkit.display import CourseFigure, draw_panel
-from convkit.images import list_images, load_image
+from convkit.images import image_path, load_image
 from convkit.kernels import LAPLACIAN_4, SHARPEN, SOBEL_X, SOBEL_Y, gaussian
 
 __all__ = ["DEFAULT_IMAGE", "DEFAULT_OUT", "add_arguments", "demo_figure", "run"]
@@ -125,12 +125,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write ``args.out/demo.png`` and print its path; return the exit status."""
-    names = list_images()
-    if args.image not in names:
-        print(
-            f"convkit demo: unknown image {args.image!r}; choose one of: {', '.join(names)}",
-            file=sys.stderr,
-        )
+    try:
+        image_path(args.image)  # the names load_image accepts ("camera", "camera.png")
+    except (TypeError, ValueError) as err:
+        print(f"convkit demo: {err}", file=sys.stderr)
         return 2
     out_dir = Path(args.out)
     try:
