@@ -115,10 +115,13 @@ def nbgrader_config(
     c.Autograde.sanitize_preprocessors = [
         ours + "RebuildFromRelease", pp + "ClearOutput", pp + "DeduplicateIds",
         pp + "OverwriteKernelspec", pp + "OverwriteCells", pp + "CheckCellMetadata"]
+    # SanitizeNotebook: nothing a student wrote is live where formgrader and the feedback
+    # page render it (convkit.grading.sanitize)
     c.Autograde.autograde_preprocessors = [
         ours + "SandboxChecks", pp + "LimitOutput", pp + "SaveAutoGrades",
-        pp + "AssignLatePenalties", pp + "CheckCellMetadata"]
+        pp + "AssignLatePenalties", "convkit.grading.sanitize.SanitizeNotebook",
+        pp + "CheckCellMetadata"]
     c.GenerateFeedback.preprocessors = [
-        pp + "GetGrades", pp + "ClearHiddenTests", ours + "FeedbackSummary",
-        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+        pp + "GetGrades", pp + "ClearHiddenTests", "convkit.grading.sanitize.SanitizeNotebook",
+        ours + "FeedbackSummary", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
     return c
