@@ -216,43 +216,88 @@ def _points(value: Any) -> str:
         return "?"
 
 
+def _escaped(value: Any) -> str:
+    """``value`` as HTML text on one line: escaped, every run of whitespace one space.
+
+    A newline would end the summary's raw-HTML block and let markdown (links, images)
+    start again; one line cannot.
+
+    Examples
+    --------
+    >>> _escaped("a <b>\\n\\n[x](javascript:y)")
+    'a &lt;b&gt; [x](javascript:y)'
+    """
+    return html.escape(" ".join(str(value).split()))
+
+
+def _criteria_lines(verdict: dict[str, Any]) -> list[str]:
+    """The rubric's criteria of one exercise, met or missed, as a nested list."""
+    criteria = verdict.get("criteria")
+    if not isinstance(criteria, list) or not criteria:
+        return []
+    lines = ["<ul style='margin:0.2em 0 0 0;padding-left:1.2em'>"]
+    for item in criteria:
+        if not isinstance(item, dict):
+            continue
+        met = item.get("met") is True
+        mark = ("<span style='color:#1a7f37'>✔ met</span>" if met
+                else "<span style='color:#c0392b'>✘ missed</span>")
+        points = _points(item.get("points"))
+        earned = points if met else "0"
+        title = item.get("title") or item.get("id") or "criterion"
+        lines.append(f"<li>{mark}: {_escaped(title)} ({earned} / {points})</li>")
+    lines.append("</ul>")
+    return lines
+
+
 def summary_markdown(nb: NotebookNode, meta: dict[str, Any], pending: set[str]) -> str:
-    """The summary cell's markdown (HTML inside, escaped)."""
-    verdicts = meta.get("verdicts", {})
+    """The summary cell's markdown: one raw-HTML block, every string from the notebook escaped.
+
+    Grade ids, headlines, criteria and notes may hold whatever a student wrote (a
+    ``window_choice`` value, a forged ``grade_id``): each is escaped and kept on one
+    line, and the block is marked for MathJax to leave alone, so none of it can become
+    markup, a link or a TeX command.
+    """
+    verdicts = meta.get("verdicts", {}) if isinstance(meta, dict) else {}
+    verdicts = verdicts if isinstance(verdicts, dict) else {}
     rows = []
     for cell in nb.cells:
         info = cell.metadata.get("nbgrader", {})
         if not info.get("grade"):
             continue
-        grade_id = info.get("grade_id", "")
+        grade_id = str(info.get("grade_id", ""))
         points = f"{_points(info.get('score'))} / {_points(info.get('points'))}"
         if info.get("solution"):
             what = ("written answer: waiting for your instructor" if grade_id in pending
                     else "written answer: graded by your instructor")
-            rows.append((grade_id, points, what, None))
+            rows.append((grade_id, points, what, None, {}))
             continue
         name = question_of(grade_id) or grade_id
         verdict = verdicts.get(name, {})
+        verdict = verdict if isinstance(verdict, dict) else {}
         ok = verdict.get("status") == PASS
         headline = verdict.get("headline", "not graded")
-        rows.append((name, points, headline, ok))
-    lines = ["<div class='convkit-summary' style='border:2px solid #888;border-radius:6px;"
-             "padding:0.6em 1em;margin-bottom:1em'>",
+        rows.append((name, points, headline, ok, verdict))
+    lines = ["<div class='convkit-summary tex2jax_ignore mathjax_ignore' "
+             "style='border:2px solid #888;border-radius:6px;padding:0.6em 1em;margin-bottom:1em'>",
              "<h3 style='margin-top:0'>Your feedback: what passed and what to fix</h3>",
              "<table class='table table-condensed' style='width:100%'>",
              "<tr><th>exercise</th><th>points</th><th>result</th></tr>"]
-    for name, points, what, ok in rows:
+    for name, points, what, ok, verdict in rows:
         mark = "" if ok is None else ("<span style='color:#1a7f37'>✔</span> " if ok
                                       else "<span style='color:#c0392b'>✘</span> ")
-        lines.append(f"<tr><td><a href='#{html.escape(_anchor(nb, name))}'>"
-                     f"<code>{html.escape(name)}</code></a></td><td>{points}</td>"
-                     f"<td>{mark}{html.escape(what)}</td></tr>")
+        lines.append(f"<tr><td><a href='#{_escaped(_anchor(nb, name))}'>"
+                     f"<code>{_escaped(name)}</code></a></td><td>{_escaped(points)}</td>"
+                     f"<td>{mark}{_escaped(what)}")
+        lines += _criteria_lines(verdict)
+        lines.append("</td></tr>")
     lines.append("</table>")
-    notes = [Finding.from_dict(item) for item in meta.get("findings", [])]
+    items = meta.get("findings", []) if isinstance(meta, dict) else []
+    notes = [Finding.from_dict(item) for item in items if isinstance(item, dict)]
     notes = [f for f in notes if not f.costs_points]
     if notes:
         lines.append("<p><b>Notes from the grader:</b></p><ul>")
-        lines += [f"<li>{html.escape(f.message)}</li>" for f in notes]
+        lines += [f"<li>{_escaped(f.message)}</li>" for f in notes]
         lines.append("</ul>")
     lines.append("<p>Each exercise's test cell below shows the details: the mistake the grader "
                  "recognised, a tiny example of expected and actual results and, for a wrong "
