@@ -19,8 +19,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from convkit.checks import Case, Unserializable
 from convkit.grading import reaper
+from convkit.grading import sandbox as sandbox_module
 from convkit.grading.context import DEFAULT_MEMORY_MB
 from convkit.grading.sandbox import (
     CaseResult,
@@ -28,6 +28,14 @@ from convkit.grading.sandbox import (
     run_in_sandbox,
     transform_ipython,
 )
+
+Unserializable = sandbox_module._unserializable_type()
+
+
+def Case(label: str, args: tuple) -> SimpleNamespace:  # noqa: N802 - stands for a case class
+    """What the sandbox needs of a case: its ``args`` (and a label for the reader)."""
+    return SimpleNamespace(label=label, args=args)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 IS_ROOT = os.geteuid() == 0
@@ -371,6 +379,182 @@ def test_a_list_of_arrays_comes_back_as_a_list_of_exact_arrays():
     np.testing.assert_array_equal(outcome.value[0], IM * 2)
 
 
+# the wire format on its own (convkit/grading/wire.py): round trips and garbage, by property
+
+def _wire_round_trip(value, *, strict: bool):
+    import io
+
+    from convkit.grading import wire
+
+    encode, arrays = wire.encoder(np, strict=strict)
+    tagged = encode(value)
+    buffer = io.BytesIO()
+    wire.write_arrays(np)(buffer, arrays)
+    size = buffer.tell()
+    buffer.seek(0)
+    records = wire.read_arrays(np)(buffer, len(arrays), max_bytes=size)
+    return wire.decoder(np, records, unserializable=Unserializable)(
+        wire.loads(wire.dumps({"value": tagged}))["value"])
+
+
+def _same(a, b) -> bool:
+    """Equal values of equal types: floats by repr (NaN, -0.0), arrays bit for bit."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is np.ndarray:
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if type(a) is float:
+        return repr(a) == repr(b)
+    if type(a) is complex:
+        return _same(a.real, b.real) and _same(a.imag, b.imag)
+    if type(a) in (list, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if type(a) in (set, frozenset):
+        return sorted(map(_canonical, a)) == sorted(map(_canonical, b))
+    if type(a) is dict:
+        return (sorted(map(_canonical, a)) == sorted(map(_canonical, b))
+                and all(_same(a[key], b[key]) for key in a))
+    return a == b
+
+
+def _canonical(value) -> str:
+    if type(value) in (tuple, frozenset):
+        parts = [_canonical(v) for v in value]
+        parts = parts if type(value) is tuple else sorted(parts)
+        return f"{type(value).__name__}({', '.join(parts)})"
+    return f"{type(value).__name__}:{value!r}"
+
+
+def _wire_strategies():
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    text = st.text(st.characters(codec=None, categories=None), max_size=8)  # surrogates too
+    keys = st.recursive(
+        st.none() | st.booleans() | st.integers(-(10**299), 10**299) | text
+        | st.floats(allow_nan=False),
+        lambda inner: st.tuples(inner, inner) | st.frozensets(inner, max_size=3), max_leaves=6)
+    dtypes = (hnp.boolean_dtypes() | hnp.integer_dtypes() | hnp.unsigned_integer_dtypes()
+              | hnp.floating_dtypes() | hnp.complex_number_dtypes())
+    arrays = hnp.arrays(dtypes, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+    leaves = (keys | st.floats() | st.complex_numbers(allow_nan=True, allow_infinity=True)
+              | arrays)
+    values = st.recursive(leaves, lambda inner: (
+        st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple)
+        | st.sets(keys, max_size=4) | st.frozensets(keys, max_size=4)
+        | st.dictionaries(keys, inner, max_size=4)), max_leaves=20)
+    return values
+
+
+def test_wire_round_trip_gives_equal_values_of_equal_types():
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_wire_strategies())
+    def check(value):
+        for strict in (True, False):
+            back = _wire_round_trip(value, strict=strict)
+            assert _same(value, back), (strict, value, back)
+
+    check()
+
+
+def test_wire_numpy_scalars_travel_as_python_scalars_and_the_rest_as_unserializable():
+    back = _wire_round_trip([np.float32(1.5), np.int8(-3), np.bool_(True), np.complex64(1j)],
+                            strict=False)
+    assert _same(back, [1.5, -3, True, 1j])
+    assert _same(_wire_round_trip((np.uint16(7),), strict=True), (7,))
+    odd = _wire_round_trip([object(), np.array(["x"]), np.zeros(2).view(np.recarray)],
+                           strict=False)
+    assert [item.type_name for item in odd] == ["object", "ndarray of dtype <U1", "recarray"]
+    with pytest.raises(TypeError, match="value must be plain data"):
+        _wire_round_trip(object(), strict=True)
+
+
+def test_wire_nesting_limits_are_enforced():
+    from convkit.grading import wire
+
+    deep: list = []
+    for _ in range(wire.MAX_DEPTH + 5):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested too deeply"):
+        _wire_round_trip(deep, strict=True)
+    back, depth = _wire_round_trip(deep, strict=False), 0
+    while type(back) is list:
+        back, depth = back[0], depth + 1
+    assert isinstance(back, Unserializable) and depth == wire.MAX_DEPTH + 1
+    tagged: object = 1
+    for _ in range(wire.MAX_DEPTH + 5):
+        tagged = {"t": "list", "v": [tagged]}
+    with pytest.raises(wire.WireError, match="nested too deeply"):
+        wire.decoder(np, [])(tagged)
+    with pytest.raises(wire.WireError, match="not JSON"):
+        wire.loads(b"[" * 200_000 + b"]" * 200_000)
+
+
+def test_wire_rejects_garbage_with_wire_errors_only():
+    import io
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from convkit.grading import wire
+
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+        | st.sampled_from(["t", "v", "i", "ndarray", "dict", "set", "complex", "float", "nan"]),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+            st.sampled_from(["t", "v", "i", "re", "im", "type"]) | st.text(max_size=3), inner,
+            max_size=4), max_leaves=25)
+    decode = wire.decoder(np, [np.arange(3)])
+
+    @settings(max_examples=400, deadline=None)
+    @given(json_values, st.binary(max_size=300))
+    def check(garbage, noise):
+        try:
+            decode(garbage)
+        except wire.WireError:
+            pass
+        try:
+            wire.loads(noise)
+        except wire.WireError:
+            pass
+        try:
+            wire.read_arrays(np)(io.BytesIO(noise), 2, max_bytes=len(noise))
+        except wire.WireError:
+            pass
+
+    check()
+    for forged in ({"t": "dict", "v": [[{"t": "list", "v": []}, 1]]},
+                   {"t": "set", "v": [{"t": "list", "v": []}]}, {"t": "ndarray", "i": 1},
+                   {"t": "ndarray", "i": True}, {"t": "float", "v": "1.5"}, {"t": "pickle"},
+                   {"t": "complex", "re": "1", "im": 0}, float("inf"), {"v": []}):
+        with pytest.raises(wire.WireError):
+            decode(forged)
+    huge = io.BytesIO()  # a header that claims 8 GB: refused before anything is allocated
+    np.lib.format.write_array_header_1_0(huge, {"descr": "<f8", "fortran_order": False,
+                                               "shape": (10**9,)})
+    data = huge.getvalue() + bytes(64)
+    with pytest.raises(wire.WireError, match="larger than its file"):
+        wire.read_arrays(np)(io.BytesIO(data), 1, max_bytes=len(data))
+    pickled = io.BytesIO()
+    np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(wire.WireError, match="not a plain numeric array"):
+        wire.read_arrays(np)(io.BytesIO(pickled.getvalue()), 1)
+
+
+def test_the_runner_and_the_wire_read_nothing_the_student_can_replace():
+    # the runner loads wire.py by path, never through convkit, and its factories capture
+    # every builtin they use when they are built, before the student's code runs
+    runner = (ROOT / "convkit" / "grading" / "_runner.py").read_text()
+    assert "import convkit" not in runner and "from convkit" not in runner
+    wire_path = ROOT / "convkit" / "grading" / "wire.py"
+    assert "convkit" not in "".join(line for line in wire_path.read_text().splitlines()
+                                    if line.startswith(("import", "from")))
+    for factory in ("encoder", "decoder", "_make_dump", "write_arrays", "read_arrays"):
+        assert _names_read_at_call_time(factory, wire_path) == set(), factory
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match="sources"):
         run_in_sandbox("def f(): pass", "f", [])
@@ -589,18 +773,18 @@ def test_the_runners_globals_do_not_steer_the_hook():
     assert result.violations == ["import of ctypes"]
 
 
-def _names_read_at_call_time(function_name: str) -> set[str]:
+def _names_read_at_call_time(function_name: str, path: Path | None = None) -> set[str]:
     """Names the functions nested in a runner function load from globals or builtins."""
     import ast
 
-    tree = ast.parse((ROOT / "convkit" / "grading" / "_runner.py").read_text())
+    tree = ast.parse((path or ROOT / "convkit" / "grading" / "_runner.py").read_text())
     outer = next(node for node in tree.body
                  if isinstance(node, ast.FunctionDef) and node.name == function_name)
     bound = {arg.arg for arg in ast.walk(outer) if isinstance(arg, ast.arg)}
     for node in ast.walk(outer):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             bound.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.ExceptHandler) and node.name:
             bound.add(node.name)
     loaded = set()
     for inner in ast.walk(outer):

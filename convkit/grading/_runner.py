@@ -42,12 +42,9 @@ Those are refused by the hook (whose policy it cannot reach: frames, ``gc`` and
 ``__code__`` surgery are refused) and, underneath it, by the operating system
 (``nobody``, ``RLIMIT_NPROC = 0``, the limits, the killed process group).
 
-Wire format of the results (plain JSON, read with ``json.loads``): every value is
-tagged so that nothing needs ``eval`` or pickle: ``None``, ``true``/``false``,
-integers, strings and finite floats are themselves; ``{"t": "float", "v": "nan"}``,
-``{"t": "complex", "re": .., "im": ..}``, ``{"t": "tuple"|"list"|"set"|"frozenset",
-"v": [..]}``, ``{"t": "dict", "v": [[key, value], ..]}``, ``{"t": "ndarray", "i": n}``
-(the n-th record of the arrays file) and ``{"t": "unserializable", "type": name}``.
+Wire format: :mod:`convkit.grading.wire` (``wire.py`` beside this file, loaded by path
+before anything else): the job's cases as tagged JSON and ``.npy`` records, the results
+likewise. Nothing is pickled or evaluated.
 """
 
 import os
@@ -170,6 +167,7 @@ def main() -> None:
     import json
 
     leave = os._exit  # captured now: answer code may replace os._exit, never this local
+    wire = _load_wire()
     workdir = os.path.realpath(sys.argv[1])
     with open(os.path.join(workdir, "job.json"), encoding="utf-8") as handle:
         job = json.load(handle)
@@ -177,21 +175,35 @@ def main() -> None:
     token = job["token"]
     results_path = os.path.join(workdir, f"results-{token}.json")
     arrays_path = os.path.join(workdir, f"arrays-{token}.npys")
-    writer = _make_writer(results_path, arrays_path)
+    writer = _make_writer(results_path, arrays_path, wire)
     try:
         _set_limits(job["limits"])
         isolation = _isolate(job) if job["namespaces"] else {"layers": []}
-        setup = _setup(job, workdir, results_path, arrays_path, isolation)
+        setup = _setup(job, workdir, results_path, arrays_path, isolation, wire)
     except BaseException as error:  # noqa: B036 - report any setup failure to the grader
         writer({"fatal": f"{type(error).__name__}: {error}"[:MAX_MESSAGE]}, [])
         leave(0)
     try:
-        results, arrays = _run(job, setup)
+        results, arrays = _run(job, setup, wire)
     except BaseException as error:  # noqa: B036 - e.g. MemoryError while encoding
         writer({"fatal": f"{type(error).__name__}: {error}"[:MAX_MESSAGE]}, [])
         leave(0)
     writer(results, arrays, setup["save"])
     leave(0)  # no atexit handler, finaliser or patched function of the student runs after
+
+
+def _load_wire():
+    """``wire.py``, the wire format shared with the grader, loaded by path (not via convkit).
+
+    The module is not put in ``sys.modules``; the runner keeps it in locals only.
+    """
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "wire.py")
+    spec = importlib.util.spec_from_file_location("_convkit_sandbox_wire", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _set_limits(limits: dict) -> None:
@@ -205,7 +217,7 @@ def _set_limits(limits: dict) -> None:
 
 
 def _setup(job: dict, workdir: str, results_path: str, arrays_path: str,
-           isolation: dict) -> dict:
+           isolation: dict, wire) -> dict:
     """Steps 2 to 5 of the module docstring; returns what the run needs."""
     import importlib
     import importlib.util
@@ -233,13 +245,9 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str,
             module.ocl.setUseOpenCL(False)
 
     with open(os.path.join(workdir, "inputs.npys"), "rb") as handle:
-        inputs = []
-        for _ in range(int(job["n_inputs"])):
-            array = np.load(handle, allow_pickle=False)
-            if type(array) is not np.ndarray:
-                raise TypeError("the grader's inputs must be plain arrays")
-            array.flags.writeable = False
-            inputs.append(array)
+        inputs = wire.read_arrays(np)(handle, int(job["n_inputs"]))
+    for array in inputs:
+        array.flags.writeable = False
 
     given = _define_given(job, np)
     call_namespace = {"__builtins__": {}, "BaseException": BaseException}
@@ -298,8 +306,9 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str,
             violations=violations,
         )
     return {
-        "np": np, "save": np.save, "inputs": inputs, "given": given, "call": call_namespace["call"],
-        "sources": sources, "violations": violations, "layers": layers,
+        "np": np, "save": wire.write_arrays(np), "inputs": inputs, "given": given,
+        "call": call_namespace["call"], "sources": sources, "violations": violations,
+        "layers": layers,
     }
 
 
@@ -887,11 +896,11 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
     sys.addaudithook(hook)
 
 
-def _run(job: dict, setup: dict) -> tuple[dict, list]:
+def _run(job: dict, setup: dict, wire) -> tuple[dict, list]:
     """Step 6: exec the cells, run the cases; returns the results and the arrays to write."""
     np = setup["np"]
     inputs, call, violations = setup["inputs"], setup["call"], setup["violations"]
-    tools = _make_tools(np, inputs, job)
+    tools = _make_tools(np, inputs, job, wire)
     capture = tools["capture"]
     name, kind = job["name"], job["kind"]
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "np": np,
@@ -933,24 +942,16 @@ def _run(job: dict, setup: dict) -> tuple[dict, list]:
     return tools["finish"](results)
 
 
-def _make_tools(np, inputs: list, job: dict) -> dict:
+def _make_tools(np, inputs: list, job: dict, wire) -> dict:
     """The runner's own helpers, built now from captured references (see the threat model)."""
     import contextlib
     import io
-    import math
 
     _type, _len, _str, _int, _float, _bool = type, len, str, int, float, bool
     _list, _tuple, _dict, _set, _frozenset, _complex = list, tuple, dict, set, frozenset, complex
     _isinstance, _sys, _TypeError, _str_str = isinstance, sys, TypeError, str.__str__
     _all, _zip = all, zip
     _ndarray = np.ndarray
-    _scalar_types = frozenset(
-        _type(t(0)) for t in (
-            np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
-            np.uint64, np.float16, np.float32, np.float64, np.longdouble, np.complex64,
-            np.complex128, np.clongdouble, np.intc, np.uintc, np.longlong, np.ulonglong,
-        )
-    )
     _type_name = _type.__dict__["__name__"].__get__
     _float_repr = _float.__repr__
     _excepthook = sys.__excepthook__
@@ -958,12 +959,9 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
     _ValueError, _IndexError = ValueError, IndexError
     _max_message, _max_frames = MAX_MESSAGE, MAX_FRAMES
     _MemoryError, _BaseException = MemoryError, BaseException
-    _isfinite = math.isfinite
     limit = int(job["output_limit"])
-    array_budget = [int(job["array_budget"])]
-    arrays: list = []
-    node_budget = [200_000]  # values returned over all cases, so the results stay small
-    text_budget = [2_000_000]  # characters of returned strings
+    encode, arrays = wire.encoder(np, strict=False, max_array_bytes=int(job["array_budget"]))
+    decode = wire.decoder(np, inputs)
 
     class Capture:
         """A text stream that keeps the first ``limit`` characters written to it."""
@@ -1015,21 +1013,6 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
         """Fresh Python objects for a case's tagged arguments (arrays copied)."""
         return _tuple(decode(item) for item in spec)
 
-    def decode(item):
-        if _type(item) is not _dict:
-            return item
-        tag = item["t"]
-        if tag == "ndarray":
-            return inputs[item["i"]].copy()
-        if tag == "float":
-            return _float(item["v"])
-        if tag == "complex":
-            return _complex(decode(item["re"]), decode(item["im"]))
-        if tag == "dict":
-            return {decode(k): decode(v) for k, v in item["v"]}
-        values = [decode(v) for v in item["v"]]
-        return {"tuple": _tuple, "list": _list, "set": _set, "frozenset": _frozenset}[tag](values)
-
     def same(value, item):
         """Whether ``value`` still equals the tagged ``item`` (exact types, exact bytes)."""
         if _type(item) is not _dict:
@@ -1058,64 +1041,6 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
     def same_arguments(arguments, spec):
         return _len(arguments) == _len(spec) and _all(
             same(value, item) for value, item in _zip(arguments, spec, strict=True))
-
-    def unserializable(value, why=""):
-        return {"t": "unserializable", "type": _type_name(_type(value)) + why}
-
-    def encode(value, depth=0):
-        node_budget[0] -= 1
-        if node_budget[0] < 0 or depth > 40:
-            return unserializable(value, " (too large or too deeply nested)")
-        kind = _type(value)
-        if kind is _str:
-            text_budget[0] -= _len(value)
-            return value if text_budget[0] >= 0 else unserializable(value, " (too long)")
-        if value is None or kind is _bool:
-            return value
-        if kind is _int:
-            return value if -(10**300) < value < 10**300 else unserializable(value, " (too large)")
-        if kind is _float:
-            return value if _isfinite(value) else {"t": "float", "v": _float_repr(value)}
-        if kind is _complex:
-            return {"t": "complex", "re": encode(value.real), "im": encode(value.imag)}
-        if kind is _ndarray:
-            dtype = value.dtype
-            if dtype.kind not in "biufc" or dtype.fields is not None or dtype.subdtype is not None:
-                return {"t": "unserializable", "type": f"ndarray of dtype {dtype.str}"}
-            array_budget[0] -= value.nbytes + 256
-            if array_budget[0] < 0:
-                return unserializable(value, " (too large)")
-            arrays.append(value)
-            return {"t": "ndarray", "i": _len(arrays) - 1}
-        if kind in _scalar_types:
-            return encode(value.item(), depth + 1)
-        if kind is _tuple or kind is _list or kind is _set or kind is _frozenset:
-            mark = budgets()
-            items = []
-            for item in value:
-                if node_budget[0] < 0:
-                    return too_large(value, mark)
-                items.append(encode(item, depth + 1))
-            return {"t": _type_name(kind), "v": items}
-        if kind is _dict:
-            mark = budgets()
-            pairs = []
-            for key, item in value.items():
-                if node_budget[0] < 0:
-                    return too_large(value, mark)
-                pairs.append([encode(key, depth + 1), encode(item, depth + 1)])
-            return {"t": "dict", "v": pairs}
-        return unserializable(value)
-
-    def budgets():
-        return node_budget[0], text_budget[0], array_budget[0], _len(arrays)
-
-    def too_large(value, mark):
-        """Give back what a container too large to send used, so its siblings still go."""
-        node_budget[0], text_budget[0], array_budget[0], count = mark
-        del arrays[count:]
-        node_budget[0] -= 1
-        return unserializable(value, " (too large)")
 
     def describe(error):
         """``"Name: message"`` and the answer cells' frames of the traceback."""
@@ -1178,48 +1103,15 @@ def _make_tools(np, inputs: list, job: dict) -> dict:
             "describe": describe, "finish": finish}
 
 
-def _make_writer(results_path: str, arrays_path: str):
-    """Step 7: a function that writes the results (JSON by hand, arrays with np.save)."""
+def _make_writer(results_path: str, arrays_path: str, wire):
+    """Step 7: a function that writes the results (:func:`wire.dumps`) and the arrays."""
     import io
-    import json
 
-    _type, _str, _int, _float, _bool, _list, _dict = type, str, int, float, bool, list, dict
-    _enumerate, _len, _memoryview, _TypeError = enumerate, len, memoryview, TypeError
+    _dict, _len, _memoryview = dict, len, memoryview
     _open, _write, _close = os.open, os.write, os.close
     _flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-    _encode_string = json.encoder.encode_basestring_ascii
-    _float_repr, _int_repr = _float.__repr__, _int.__repr__
+    _dumps = wire.dumps
     _BytesIO = io.BytesIO
-
-    def dump(value, out):
-        kind = _type(value)
-        if value is None:
-            out.append("null")
-        elif kind is _bool:
-            out.append("true" if value else "false")
-        elif kind is _int:
-            out.append(_int_repr(value))
-        elif kind is _float:
-            out.append(_float_repr(value))
-        elif kind is _str:
-            out.append(_encode_string(value))
-        elif kind is _list:
-            out.append("[")
-            for index, item in _enumerate(value):
-                if index:
-                    out.append(",")
-                dump(item, out)
-            out.append("]")
-        elif kind is _dict:
-            out.append("{")
-            for index, (key, item) in _enumerate(value.items()):
-                if index:
-                    out.append(",")
-                out.append(_encode_string(key) + ":")
-                dump(item, out)
-            out.append("}")
-        else:
-            raise _TypeError(f"cannot write a {kind} to results")
 
     def write_file(path, data):
         fd = _open(path, _flags, 0o644)
@@ -1230,17 +1122,14 @@ def _make_writer(results_path: str, arrays_path: str):
         finally:
             _close(fd)
 
-    def write(results: dict, arrays: list, save=None) -> None:
+    def write(results: dict, arrays: list, write_arrays=None) -> None:
         results = _dict(results)
         results["n_arrays"] = _len(arrays)
         if arrays:
             buffer = _BytesIO()
-            for array in arrays:
-                save(buffer, array, allow_pickle=False)
+            write_arrays(buffer, arrays)
             write_file(arrays_path, buffer.getbuffer())
-        out: list[str] = []
-        dump(results, out)
-        write_file(results_path, "".join(out).encode("ascii"))
+        write_file(results_path, _dumps(results))
 
     return write
 

@@ -85,7 +85,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from convkit.grading import reaper
+from convkit.grading import reaper, wire
 from convkit.grading.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MIN_MEMORY_MB
 
 __all__ = [
@@ -106,6 +106,7 @@ MARKER = "CONVKIT_SANDBOX=1"
 FOLDER_PREFIX = "convkit-sandbox-"
 FILE_SIZE_LIMIT = 16 * 2**20  # bytes, per file the sandbox writes (results, stdout)
 ARRAY_BUDGET = 12 * 2**20  # bytes of returned arrays, over all cases
+INPUT_DEPTH = 20  # how deeply a case's arguments may nest
 OPEN_FILES_LIMIT = 64
 OUTPUT_LIMIT = 4096  # characters of stdout and of stderr kept per call
 STDERR_TAIL = 1500  # characters of the process's stderr quoted when it crashed
@@ -181,8 +182,7 @@ class SandboxResult:
     layers: tuple[str, ...] = ()
 
 
-class _Garbled(Exception):
-    """The sandbox's results do not follow the wire format."""
+_Garbled = wire.WireError  # the sandbox's results do not follow the wire format
 
 
 def transform_ipython(source: str) -> str:
@@ -337,13 +337,13 @@ def _make_job(sources, name, cases, kind, allowed_modules, forbid, given_source,
         raise ValueError(f"memory_mb must be an int of at least {MIN_MEMORY_MB}; got {memory_mb!r}")
     if isinstance(cases, str) or not isinstance(cases, Sequence):
         raise TypeError(f"cases must be a sequence of Case; got {type(cases).__name__}")
-    arrays: list[np.ndarray] = []
+    encode, arrays = wire.encoder(np, strict=True, max_depth=INPUT_DEPTH)
     specs = []
     for index, case in enumerate(cases):
         args = getattr(case, "args", None)
         if not isinstance(args, tuple):
             raise TypeError(f"cases[{index}].args must be a tuple; got {type(args).__name__}")
-        specs.append([_encode_input(arg, arrays, f"cases[{index}].args[{position}]")
+        specs.append([encode(arg, f"cases[{index}].args[{position}]")
                       for position, arg in enumerate(args)])
     root = os.geteuid() == 0 if hasattr(os, "geteuid") else False
     job = {
@@ -381,39 +381,6 @@ def _module_names(names: Sequence[str], argument: str) -> tuple[str, ...]:
         if not isinstance(item, str) or not all(p.isidentifier() for p in item.split(".")):
             raise ValueError(f"{argument} must hold module names; got {item!r}")
     return tuple(names)
-
-
-def _encode_input(value: Any, arrays: list[np.ndarray], where: str, depth: int = 0) -> Any:
-    """Tag one argument for the runner (arrays go to the ``.npy`` stream)."""
-    if depth > 20:
-        raise ValueError(f"{where} is nested too deeply")
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
-        value = value.item()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float):
-        value = float(value)
-        return value if math.isfinite(value) else {"t": "float", "v": repr(value)}
-    if isinstance(value, complex):
-        return {"t": "complex", "re": _encode_input(value.real, arrays, where, depth + 1),
-                "im": _encode_input(value.imag, arrays, where, depth + 1)}
-    if type(value) is np.ndarray:
-        if value.dtype.kind not in "biufc" or value.dtype.fields is not None:
-            raise TypeError(f"{where} must be a numeric or boolean array; got dtype {value.dtype}")
-        arrays.append(np.ascontiguousarray(value))
-        return {"t": "ndarray", "i": len(arrays) - 1}
-    for kind in (tuple, list, set, frozenset):
-        if type(value) is kind:
-            return {"t": kind.__name__,
-                    "v": [_encode_input(v, arrays, where, depth + 1) for v in value]}
-    if type(value) is dict:
-        return {"t": "dict", "v": [[_encode_input(k, arrays, where, depth + 1),
-                                    _encode_input(v, arrays, where, depth + 1)]
-                                   for k, v in value.items()]}
-    raise TypeError(f"{where} must be plain data (arrays, numbers, str, tuple, list, dict); "
-                    f"got {type(value).__name__}")
 
 
 def _check_given_source(given_source: Any, name: str) -> None:
@@ -651,13 +618,7 @@ def _read_results(workdir: str, token: str) -> dict | None:
         return None
     fd, _size = opened
     with os.fdopen(fd, "rb") as handle:
-        data = handle.read()
-    try:
-        results = json.loads(data.decode("ascii"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise _Garbled(f"not JSON ({type(error).__name__})") from None
-    if not isinstance(results, dict):
-        raise _Garbled("not a JSON object")
+        results = wire.loads(handle.read())
     n_arrays = results.get("n_arrays", 0)
     if not isinstance(n_arrays, int) or isinstance(n_arrays, bool) or n_arrays < 0:
         raise _Garbled("bad n_arrays")
@@ -667,14 +628,7 @@ def _read_results(workdir: str, token: str) -> dict | None:
         if opened is None:
             raise _Garbled("the arrays file is missing")
         with os.fdopen(opened[0], "rb") as handle:
-            for _ in range(n_arrays):
-                try:
-                    array = np.load(handle, allow_pickle=False)
-                except (ValueError, OSError, EOFError) as error:
-                    raise _Garbled(f"bad array record ({type(error).__name__})") from None
-                if type(array) is not np.ndarray or array.dtype.kind not in "biufc":
-                    raise _Garbled("an array record is not a plain numeric array")
-                arrays.append(array)
+            arrays = wire.read_arrays(np)(handle, n_arrays, max_bytes=opened[1])
     results["arrays"] = arrays
     return results
 
@@ -761,55 +715,16 @@ def _case(entry: Any, arrays: list[np.ndarray]) -> CaseResult:
     modified = entry.get("inputs_modified")
     if not isinstance(modified, bool):
         raise _Garbled("bad inputs_modified")
-    value = _decode(entry.get("value"), arrays, 0) if entry["status"] == "ok" else None
+    decode = wire.decoder(np, arrays, unserializable=_unserializable_type())
+    value = decode(entry.get("value")) if entry["status"] == "ok" else None
     return CaseResult(entry["status"], value, error, modified, _text(entry.get("stdout", "")),
                       _text(entry.get("stderr", "")))
 
 
-def _decode(item: Any, arrays: list[np.ndarray], depth: int) -> Any:
-    """Tagged JSON -> plain Python data (fresh objects; arrays copied)."""
-    if depth > 60:
-        raise _Garbled("nested too deeply")
-    if item is None or isinstance(item, bool | int | str):
-        return item
-    if isinstance(item, float):
-        return item
-    if not isinstance(item, dict) or not isinstance(item.get("t"), str):
-        raise _Garbled("untagged value")
-    tag = item["t"]
-    if tag == "ndarray":
-        index = item.get("i")
-        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(arrays):
-            raise _Garbled("bad array index")
-        return arrays[index].copy()
-    if tag == "float":
-        text = item.get("v")
-        if text not in ("nan", "inf", "-inf"):
-            raise _Garbled("bad float")
-        return float(text)
-    if tag == "complex":
-        real, imag = _decode(item.get("re"), arrays, depth + 1), _decode(item.get("im"), arrays,
-                                                                         depth + 1)
-        if not isinstance(real, float | int) or not isinstance(imag, float | int):
-            raise _Garbled("bad complex")
-        return complex(real, imag)
-    if tag == "unserializable":
-        return _unserializable(_text(item.get("type")))
-    if tag == "dict":
-        pairs = _list(item.get("v"))
-        out = {}
-        for pair in pairs:
-            if not isinstance(pair, list) or len(pair) != 2:
-                raise _Garbled("bad dict item")
-            out[_decode(pair[0], arrays, depth + 1)] = _decode(pair[1], arrays, depth + 1)
-        return out
-    containers = {"tuple": tuple, "list": list, "set": set, "frozenset": frozenset}
-    if tag in containers:
-        return containers[tag](_decode(v, arrays, depth + 1) for v in _list(item.get("v")))
-    raise _Garbled(f"unknown tag {tag!r}")
-
-
-def _unserializable(type_name: str) -> Any:
-    from convkit.checks import Unserializable
-
-    return Unserializable(type_name)
+def _unserializable_type() -> type:
+    """The checking engine's stand-in for a value that could not be sent back."""
+    try:
+        from convkit.checking.types import Unserializable
+    except ImportError:  # the engine of the previous layout
+        from convkit.checks import Unserializable
+    return Unserializable
