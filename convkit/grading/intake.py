@@ -201,6 +201,9 @@ def _refusal(shown: str, exc: OSError, *, folder: bool, parent: int, name: str) 
         return Ungradable(f"{shown} does not exist")
     if folder and exc.errno == errno.ENOTDIR:
         return Ungradable(f"{shown} is not a folder")
+    if not folder and not stat.S_ISREG(mode):
+        return Ungradable(f"{shown} is not a regular file ({_kind(mode)}); "
+                          "hand in the notebook file itself")
     return Ungradable(f"{shown} cannot be read ({exc.strerror})")
 
 
