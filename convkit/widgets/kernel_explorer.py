@@ -22,14 +22,15 @@ boundary="reflect")``: the kernel is *not* flipped (the course's ``im_conv``
 convention, and OpenCV's), the output has the input's size, and the image is
 mirrored at its border so that blurs do not darken the edges.
 
-* Kernels whose results are images (blur, sharpen, unsharp masking) are shown
-  in grey on the fixed range 0..255, values outside that range clipped, and the
+* Kernels whose results are images (blur, sharpen, unsharp masking, emboss:
+  their weights sum to 1, so a flat region keeps its brightness) are shown in
+  grey on the fixed range 0..255, values outside that range clipped, and the
   title says how many pixels were clipped.
-* Kernels with signed results (edges, Laplacian, Sobel, emboss: their weights
-  sum to 0, so a flat region gives 0 and an edge gives a positive or a negative
-  value) are shown with a diverging colormap centred on 0 with a colourbar:
-  red is positive, blue negative, white zero. Clipping them would turn every
-  negative value black and lose half the edges.
+* Kernels with signed results (identity minus blur, Laplacian, Sobel, diagonal
+  edges: their weights sum to 0, so a flat region gives 0 and an edge gives a
+  positive or a negative value) are shown with a diverging colormap centred on
+  0 with a colourbar: red is positive, blue negative, white zero. Clipping them
+  would turn every negative value black and lose half the edges.
 """
 
 from __future__ import annotations
