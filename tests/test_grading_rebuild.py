@@ -350,3 +350,62 @@ _json = st.recursive(
 def test_any_json_with_a_list_of_cells_is_graded_or_refused(cells, metadata):
     data = json.dumps({"cells": cells, "metadata": metadata}).encode("utf-8", "surrogatepass")
     _no_other_exception(data)
+
+
+# --------------------------------------------------------------------------- end to end
+
+LESSON, NOTEBOOK = "01_subimages", "subimages"
+
+
+def _fair_class(submissions):
+    from handins import answered_notebook, cell_by_id, write_handin
+
+    # a helper and a constant in cells the student added, used by two answers; a scratch
+    # cell calling the answer before it exists (a NameError in the sandbox costs nothing)
+    nb = answered_notebook(LESSON, NOTEBOOK)
+    answer = cell_by_id(nb, "answer_get_subimages")
+    solution = answer["source"]
+    assert "def get_subimages(" in solution
+    answer["source"] = "def get_subimages(im, kernel):\n    return subimages_helper(im, kernel)\n"
+    at = nb["cells"].index(answer)
+    nb["cells"][at:at] = [
+        _cell("code", solution.replace("def get_subimages(", "def subimages_helper(")),
+        _cell("code", 'MY_LETTER = "C"')]
+    nb["cells"].insert(at + 3, _cell("code", "print(len(get_subimages(np.ones((4, 4)), "
+                                             "np.ones((2, 2)))))"))
+    cell_by_id(nb, "answer_window_choice")["source"] = "window_choice = MY_LETTER"
+    write_handin(submissions, "hana_helper_cells", LESSON, NOTEBOOK, nb)
+
+    # an answer cell copied, the last copy right and the first one wrong
+    nb = answered_notebook(LESSON, NOTEBOOK)
+    answer = cell_by_id(nb, "answer_conv_output_shape")
+    wrong = copy.deepcopy(answer)
+    wrong["source"] = "def conv_output_shape(im_shape, kernel_shape, mode):\n    return (0, 0)\n"
+    nb["cells"].insert(nb["cells"].index(answer), wrong)
+    write_handin(submissions, "ivo_copied_answer", LESSON, NOTEBOOK, nb)
+
+
+@pytest.fixture(scope="module")
+def fair_run(tmp_path_factory):
+    from handins import run_grade
+
+    tmp = tmp_path_factory.mktemp("fair-class")
+    _fair_class(tmp / "submitted")
+    return run_grade(tmp / "submitted", tmp / "out"), tmp / "out"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("student", "note"), [
+    ("hana_helper_cells", "you added 3 code cells of your own"),
+    ("ivo_copied_answer", "2 cells have grade_id answer_conv_output_shape"),
+])
+def test_fair_answers_get_their_points_end_to_end(fair_run, student, note):
+    from handins import grade_rows
+
+    run, out = fair_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    row = grade_rows(out)[(student, LESSON)]
+    assert row["status"] == "graded", row
+    assert float(row["auto_score"]) == float(row["auto_max"]) > 0, row
+    page = (out / "feedback" / student / LESSON / f"{NOTEBOOK}.html").read_text()
+    assert note in page
