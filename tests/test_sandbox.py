@@ -1006,3 +1006,424 @@ def test_docstring_examples():
 
     for module in (sandbox, reaper):
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+# --------------------------------------------------------------------------------------------
+# issue 12, item 1: nothing of a reference implementation is within the student's reach
+# --------------------------------------------------------------------------------------------
+
+#: answer code that looks everywhere for a working ``im_conv`` it did not write: the runner's
+#: globals (``GIVEN_SOURCE`` of old), every module, the garbage collector, the frames, the
+#: runner's own file and convkit's, ``inspect``; it returns what it found, by where
+STEAL = f'''
+import sys
+
+def _is_reference(value):
+    if isinstance(value, str):
+        return "def im_conv(" in value and "_is_reference" not in value
+    return callable(value) and getattr(value, "__name__", "") == "im_conv" and value is not im_conv
+
+
+def _steal():
+    found = {{}}
+    main = sys.modules.get("__main__")
+    for key, value in list(vars(main).items()):
+        if _is_reference(value):
+            found["__main__." + key] = value
+    for name, module in list(sys.modules.items()):
+        for key, value in list(getattr(module, "__dict__", {{}}).items()):
+            if _is_reference(value):
+                found[name + "." + key] = value
+    try:
+        import gc
+        for thing in gc.get_objects():
+            values = thing.values() if isinstance(thing, dict) else [thing]
+            for value in list(values):
+                if _is_reference(value):
+                    found["gc"] = value
+    except Exception:
+        pass
+    try:
+        frame = sys._getframe()
+        while frame is not None:
+            for value in list(frame.f_locals.values()) + list(frame.f_globals.values()):
+                for item in (value.values() if isinstance(value, dict) else [value]):
+                    if _is_reference(item):
+                        found["frame"] = item
+            frame = frame.f_back
+    except Exception:
+        pass
+    for where, path in [("runner file", getattr(main, "__file__", None)),
+                        ("core.py", {str(CORE)!r})]:
+        try:
+            with open(path) as handle:
+                text = handle.read()
+            if _is_reference(text):
+                found[where] = text
+        except Exception:
+            pass
+    try:
+        import inspect
+        text = inspect.getsource(main)
+        if _is_reference(text):
+            found["inspect"] = text
+    except Exception:
+        pass
+    return found
+
+
+def _working(found, im, kernel):
+    for where, value in found.items():
+        try:
+            if callable(value):
+                return where, value(im, kernel)
+            namespace = {{"np": np}}
+            exec(value, namespace)
+            return where, namespace["im_conv"](im, kernel)
+        except Exception:
+            continue
+    return None, None
+
+
+def im_conv(im, kernel):
+    where, result = _working(_steal(), im, kernel)
+    return [sorted(_steal()), where, result]
+'''
+
+GIVEN_FLIP = "def flip_kernel(kernel):\n    return np.asarray(kernel)[::-1, ::-1].copy()\n"
+
+
+@pytest.mark.parametrize("hook", [True, False], ids=["hook", "os only"])
+def test_no_reference_implementation_is_reachable_from_the_sandbox(hook):
+    result = run(STEAL, cases=CASES[:1], given_source=GIVEN_FLIP, _hook=hook)
+    assert result.cases and result.cases[0].status == "ok", (result.status, result.cases)
+    found, where, value = result.cases[0].value
+    assert found == [] and where is None and value is None
+    if hook:  # the gc walk, the frames and the files were refused on the way
+        assert result.status == "blocked"
+    assert "mountns" in result.layers or not (IS_ROOT and _namespaces_work())
+
+
+def test_the_same_theft_works_where_a_reference_is_reachable(monkeypatch):
+    # proof that the attack above is not vacuous: in a process that keeps a reference in
+    # __main__ (as the runner's GIVEN_SOURCE did) and can read convkit, it finds both
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "GIVEN_SOURCE", GOOD, raising=False)
+    namespace: dict = {"np": np}
+    exec(STEAL, namespace)
+    found = namespace["_steal"]()
+    assert {"__main__.GIVEN_SOURCE", "core.py"} <= set(found)
+    _where, value = namespace["_working"]({"__main__.GIVEN_SOURCE": GOOD}, IM, KERNEL)
+    np.testing.assert_array_equal(value, expected(IM, KERNEL))
+
+
+def test_the_runner_keeps_no_copy_of_the_given_source():
+    # the given function is defined, but the text it came from is nowhere: not in the job,
+    # not in linecache, not in the runner's globals, not in the workdir
+    source = """
+import linecache, os, sys
+
+def probe():
+    main = vars(sys.modules["__main__"])
+    texts = [v for v in main.values() if isinstance(v, str)]
+    texts += ["".join(lines) for _size, _time, lines, _name in linecache.cache.values()]
+    files = []
+    for name in os.listdir("."):
+        if os.path.isfile(name) and not name.startswith(("results-", "arrays-")):
+            files.append(name)
+            texts.append(open(name, "rb").read().decode("latin-1"))
+    marker = "SECRET_" + "MARKER_42"
+    return [any(marker in t for t in texts), flip_kernel(np.arange(4).reshape(2, 2)).tolist(),
+            sorted(files)]
+"""
+    given = "SECRET_MARKER_42 = 1\n" + GIVEN_FLIP
+    result = run(source, name="probe", cases=[Case("once", ())], given_source=given, _hook=False)
+    assert result.status == "ok", result.message
+    assert result.cases[0].value == [False, [[3, 2], [1, 0]], ["inputs.npys"]]
+
+
+# --------------------------------------------------------------------------------------------
+# issue 12, item 2: C code cannot leave the sandbox (namespaces, as root)
+# --------------------------------------------------------------------------------------------
+
+ISOLATED = IS_ROOT and _namespaces_work()
+
+#: reads any file byte by byte in C++ (no audit event): OpenCV's FFmpeg reader, rawvideo
+FFMPEG_READ = '''
+import os
+import cv2
+
+def ffmpeg_read(path, limit=4096):
+    os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = (
+        "input_format;rawvideo|pixel_format;gray|video_size;1x1")
+    capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_FORMAT, -1])
+    data = []
+    while capture.isOpened() and len(data) < limit:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        data.append(frame.tobytes())
+    capture.release()
+    return b"".join(data).decode("latin-1")
+'''
+
+
+def _public_folder() -> Path:
+    """A folder every user may read (like a shared SUBMISSIONS_DIR or OUT_DIR)."""
+    folder = Path(tempfile.mkdtemp(prefix="convkit-test-", dir="/tmp"))
+    folder.chmod(0o755)
+    return folder
+
+
+def _probe(source: str, name: str, **options) -> SandboxResult:
+    options.setdefault("timeout", 20.0)
+    return run_in_sandbox([FFMPEG_READ, source], name, [Case("once", ())],
+                          allowed_modules=("cv2",), **options)
+
+
+@pytest.fixture
+def class_folders():
+    """A fake SUBMISSIONS_DIR (another student's hand-in) and OUT_DIR (the solutions copy)."""
+    base = _public_folder()
+    try:
+        other = base / "submitted" / "other_student" / "02_im_conv" / "im_conv.ipynb"
+        solution = base / "out" / ".nbgrader" / "solutions" / "im_conv.ipynb"
+        for path, text in ((other, "OTHER-STUDENT-ANSWER"), (solution, "MODEL-ANSWER")):
+            path.parent.mkdir(parents=True)
+            path.write_text(text)
+        for folder in [base, *base.rglob("*")]:
+            folder.chmod(0o755 if folder.is_dir() else 0o644)
+        yield SimpleNamespace(submissions=base / "submitted", out=base / "out", other=other,
+                              solution=solution)
+    finally:
+        subprocess.run(["rm", "-rf", str(base)], check=False)
+
+
+def test_the_ffmpeg_reader_cannot_read_other_students_or_the_solutions(class_folders):
+    source = f"""
+def steal():
+    return [ffmpeg_read({str(class_folders.other)!r}), ffmpeg_read({str(class_folders.solution)!r})]
+"""
+    hidden = (str(class_folders.submissions), str(class_folders.out))
+    result = _probe(source, "steal", hidden_folders=hidden)
+    assert result.status == "ok", result.message
+    if ISOLATED:
+        assert result.cases[0].value == ["", ""]
+        assert {"mountns", "netns", "pidns", "proc", "nobody", "nproc", "hook"} <= set(
+            result.layers)
+    # proof: the same code reads both files when the namespaces are off
+    exposed = _probe(source, "steal", hidden_folders=hidden, _namespaces=False)
+    assert exposed.cases[0].value == ["OTHER-STUDENT-ANSWER", "MODEL-ANSWER"]
+    assert "mountns" not in exposed.layers
+
+
+def test_the_graders_command_line_is_out_of_reach():
+    salt = "--salt=s3cret-salt-of-the-run"
+    grader_like = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", salt])
+    try:
+        _wait_for(lambda: salt.encode() in Path(f"/proc/{grader_like.pid}/cmdline").read_bytes())
+        source = f"""
+def steal():
+    import os
+    return [ffmpeg_read("/proc/{grader_like.pid}/cmdline"),
+            ffmpeg_read("/proc/{os.getpid()}/cmdline"), ffmpeg_read("/proc/self/cmdline")]
+"""
+        result = _probe(source, "steal")
+        assert result.status == "ok", result.message
+        other, grader, own = result.cases[0].value
+        if ISOLATED:
+            assert other == "" and grader == ""
+            assert "_runner.py" in own and "salt" not in own  # its own command line only
+        exposed = _probe(source, "steal", _namespaces=False)
+        assert salt in exposed.cases[0].value[0]  # proof: readable without the PID namespace
+        assert "pytest" in exposed.cases[0].value[1] or "python" in exposed.cases[0].value[1]
+    finally:
+        grader_like.kill()
+        grader_like.wait()
+
+
+def test_opencv_writes_nothing_outside_the_sandbox():
+    token = f"convkit-test-{os.getpid()}-{time.monotonic_ns()}"
+    targets = [f"/tmp/{token}.png", f"/dev/shm/{token}.png", f"/var/tmp/{token}.png"]
+    storage = f"/tmp/{token}.yml"
+    source = f"""
+def write():
+    done = []
+    for path in {targets!r}:
+        try:
+            done.append(bool(cv2.imwrite(path, np.zeros((4, 4), np.uint8))))
+        except cv2.error:
+            done.append(False)
+    try:
+        fs = cv2.FileStorage({storage!r}, cv2.FILE_STORAGE_WRITE)
+        done.append(fs.isOpened())
+        if fs.isOpened():
+            fs.write("x", 1)
+            fs.release()
+    except cv2.error:
+        done.append(False)
+    return done
+"""
+    try:
+        result = _probe(source, "write")
+        assert result.status == "ok", result.message
+        if ISOLATED:
+            assert result.cases[0].value == [False, False, False, False]
+            assert not any(Path(path).exists() for path in [*targets, storage])
+        exposed = _probe(source, "write", _namespaces=False)  # proof: they land without it
+        assert exposed.cases[0].value == [True, True, True, True]
+        assert all(Path(path).exists() for path in [*targets, storage])
+    finally:
+        for path in [*targets, storage]:
+            Path(path).unlink(missing_ok=True)
+
+
+def test_opencv_filestorage_cannot_read_the_hidden_folders(class_folders):
+    secret = class_folders.out / "secret.yml"
+    secret.write_text("%YAML:1.0\n---\nanswer: 42\n")
+    secret.chmod(0o644)
+    source = f"""
+def read():
+    try:
+        fs = cv2.FileStorage({str(secret)!r}, cv2.FILE_STORAGE_READ)
+    except cv2.error:
+        return None
+    return fs.getNode("answer").real() if fs.isOpened() else None
+"""
+    result = _probe(source, "read", hidden_folders=(str(class_folders.out),))
+    assert result.status == "ok", result.message
+    if ISOLATED:
+        assert result.cases[0].value is None
+    exposed = _probe(source, "read", hidden_folders=(str(class_folders.out),), _namespaces=False)
+    assert exposed.cases[0].value == 42.0
+
+
+class _CountingServer:
+    """A loopback HTTP server that counts the connections it gets; stops by itself."""
+
+    def __init__(self, lifetime: float = 60.0):
+        import http.server
+        import threading
+
+        self.requests = 0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                server.requests += 1
+                self.send_response(404)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.timeout = 1
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        self._timer = threading.Timer(lifetime, self.stop)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_opencv_cannot_reach_a_loopback_http_server():
+    server = _CountingServer()
+    try:
+        source = f"""
+def fetch():
+    capture = cv2.VideoCapture("http://127.0.0.1:{server.port}/x.mp4", cv2.CAP_FFMPEG)
+    return capture.isOpened()
+"""
+        result = _probe(source, "fetch")
+        assert result.status == "ok", result.message
+        if ISOLATED:
+            assert server.requests == 0 and "netns" in result.layers
+        _probe(source, "fetch", _namespaces=False)  # proof: the server hears it without netns
+        assert server.requests >= 1
+    finally:
+        server.stop()
+
+
+def test_a_raw_socket_reaches_nothing_without_the_hook():
+    # with the hook off, a socket made in C (libc through the ctypes NumPy holds) meets only
+    # the network namespace: a loopback that is down
+    server = _CountingServer()
+    try:
+        source = f"""
+def connect():
+    import struct
+    ctypes = np._core._internal.ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.socket(2, 1, 0)  # AF_INET, SOCK_STREAM
+    address = (struct.pack("=H", 2) + struct.pack(">H", {server.port})
+               + bytes([127, 0, 0, 1]) + bytes(8))
+    if libc.connect(fd, address, 16) != 0:
+        return "connect failed: errno " + str(ctypes.get_errno())
+    request = b"GET /raw HTTP/1.0\\r\\n\\r\\n"
+    libc.send(fd, request, len(request), 0)
+    reply = ctypes.create_string_buffer(12)
+    libc.recv(fd, reply, 12, 0)
+    libc.close(fd)
+    return reply.raw.decode()
+"""
+        result = run(source, name="connect", cases=[Case("once", ())], _hook=False,
+                     timeout=10.0)
+        assert result.status == "ok", result.message
+        if ISOLATED:  # ENETUNREACH (101): no interface is up
+            assert result.cases[0].value == "connect failed: errno 101", result.cases[0]
+            assert server.requests == 0
+        exposed = run(source, name="connect", cases=[Case("once", ())], _hook=False,
+                      _namespaces=False, timeout=10.0)
+        assert exposed.cases[0].value == "HTTP/1.0 404" and server.requests == 1
+        hooked = run("import socket\n" + source, name="connect", cases=[Case("once", ())])
+        assert hooked.status == "blocked" and "import of socket" in hooked.violations
+    finally:
+        server.stop()
+
+
+def test_the_sandbox_sees_no_shared_folder_and_no_other_process():
+    source = """
+def look():
+    import os
+    seen = {}
+    for path in ("/tmp", "/var/tmp", "/dev/shm", "/dev", "/proc", "/sys", "/etc", "/home"):
+        try:
+            seen[path] = sorted(os.listdir(path))
+        except OSError as error:
+            seen[path] = type(error).__name__
+    return [seen, os.getpid()]
+"""
+    result = run(source, name="look", cases=[Case("once", ())], _hook=False)
+    assert result.status == "ok", result.message
+    seen, pid = result.cases[0].value
+    if ISOLATED:
+        assert len(seen["/tmp"]) == 1 and seen["/tmp"][0].startswith("convkit-sandbox-")
+        assert seen["/dev"] == ["null", "random", "urandom", "zero"]
+        assert [p for p in seen["/proc"] if p.isdigit()] == ["1"] and pid == 1
+        for path in ("/var/tmp", "/dev/shm", "/sys", "/etc", "/home"):
+            assert seen[path] == "FileNotFoundError", path
+    exposed = run(source, name="look", cases=[Case("once", ())], _hook=False, _namespaces=False)
+    assert len([p for p in exposed.cases[0].value[0]["/proc"] if p.isdigit()]) > 1
+
+
+def test_numpy_and_opencv_answers_work_inside_the_namespaces():
+    source = """
+def work():
+    import csv, datetime, decimal, hashlib, lzma, unittest, zlib
+    im = np.random.default_rng(0).random((64, 64)).astype(np.float32)
+    blurred = cv2.GaussianBlur(cv2.filter2D(im, -1, np.ones((3, 3), np.float32) / 9), (5, 5), 1)
+    edges = cv2.Canny((im * 255).astype(np.uint8), 50, 150)
+    return [blurred.shape, edges.dtype.name, float(np.linalg.det(np.eye(3))),
+            int(cv2.imencode(".png", edges)[1].size > 0)]
+"""
+    result = _probe(source, "work")
+    assert result.status == "ok", result.message
+    assert result.cases[0].status == "ok", result.cases[0].error
+    assert result.cases[0].value == [(64, 64), "uint8", 1.0, 1]
+    assert result.violations == []
