@@ -1,4 +1,9 @@
-"""convkit.checks: the cases, the references, and that each typical mistake is named."""
+"""convkit.exercises: the cases, the references, and that each typical mistake is named.
+
+Every exercise module through the check engine (:mod:`convkit.checking`): designed and
+seeded hidden cases, references cross-checked against SciPy and OpenCV, each typical mistake
+named, the visible check's own behaviour, and the difference picture.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,42 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from convkit import checks, core, mistakes
-from convkit.checks import CHECKS, Case, Unserializable, cases, check, diagnose, reference
+from convkit import core, exercises
+from convkit.checking import comparing, models, picture
+from convkit.checking.diagnosing import diagnose as _diagnose
+from convkit.checking.diagnosing import diagnose_array
+from convkit.checking.running import check as _check
+from convkit.checking.types import Case, Unserializable, Verdict
 from convkit.course import assignment
+from convkit.exercises import window_choice
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:the matrix subclass:PendingDeprecationWarning")
 
 SEEDS = (None, 1, 2, 12345)
 CONV_NAMES = ("im_conv", "convolve", "opencv_im_conv", "opencv_convolve")
-FUNCTIONS = tuple(name for name, spec in CHECKS.items() if spec.kind == "function")
+NAMES = exercises.names()
+FUNCTIONS = tuple(ex.name for ex in exercises.all_exercises() if ex.kind == "function")
+
+
+def cases(name: str, *, hidden: bool = False, seed: int | None = None) -> list[Case]:
+    return exercises.get(name).cases(hidden=hidden, seed=seed)
+
+
+def diagnose(name: str, case: Case, actual: Any, **options: Any) -> Verdict:
+    return _diagnose(exercises.get(name), case, actual, **options)
+
+
+def reference(name: str, case: Case) -> Any:
+    return exercises.get(name).expected(case)
+
+
+def check(name: str, answer: Any, **options: Any) -> None:
+    _check(exercises.get(name), answer, **options)
 
 
 def first_failure(name: str, func: Callable[..., Any], *, hidden: bool = False,
-                  seed: int | None = None) -> checks.Verdict | None:
+                  seed: int | None = None) -> Verdict | None:
     """Run ``func`` the way the grader does (copies in, diagnose out); the first failure."""
     for case in cases(name, hidden=hidden, seed=seed):
         given = case.copy_args()
@@ -33,7 +60,7 @@ def first_failure(name: str, func: Callable[..., Any], *, hidden: bool = False,
         except Exception as exc:
             verdict = diagnose(name, case, None, raised=f"{type(exc).__name__}: {exc}")
         else:
-            modified = checks._args_changed(case.args, given)
+            modified = comparing.args_changed(case.args, given)
             verdict = diagnose(name, case, actual, inputs_modified=modified)
         if not verdict.ok:
             return verdict
@@ -98,7 +125,7 @@ RIGHT: dict[str, list[Callable[..., Any]]] = {
     "convolve": [core.convolve, loop_convolve,
                  lambda im, k: scipy.signal.convolve2d(im, k, mode="valid").astype(np.float64)],
     "box_blur_kernel": [lambda n: np.ones((n, n)) / n**2],
-    "sharpen_kernel": [checks._sharpen],
+    "sharpen_kernel": [exercises.get("sharpen_kernel").reference],
     "gradient_magnitude": [lambda gx, gy: np.sqrt(gx**2.0 + gy**2.0)],
     "opencv_im_conv": [cv_im_conv, lambda im, k: cv_im_conv(im, k, anchor_zero=True)],
     "opencv_convolve": [lambda im, k: cv_im_conv(im, k, flip=True),
@@ -111,27 +138,30 @@ RIGHT: dict[str, list[Callable[..., Any]]] = {
 # --------------------------------------------------------------------------------------------
 
 
-def test_checks_cover_every_graded_name():
-    assert set(CHECKS) == {
+def test_exercises_cover_every_graded_name():
+    assert set(NAMES) == {
         "conv_output_shape", "window_choice", "get_subimages", "im_conv", "flip_kernel",
         "convolve", "box_blur_kernel", "sharpen_kernel", "gradient_magnitude",
         "opencv_im_conv", "opencv_convolve",
     }
-    for name, spec in CHECKS.items():
-        assert spec.name == name
-        assert assignment(spec.assignment).name == spec.assignment
-        assert type(spec.points) is int and spec.points > 0
-        assert spec.grade_id == f"test_{name}"
-        helper = getattr(checks, f"check_{name}")
-        assert helper.__doc__ and callable(helper)
-    assert CHECKS["opencv_im_conv"].allowed_modules == ("cv2",)
-    assert CHECKS["convolve"].given == ("im_conv",)
+    for ex in exercises.all_exercises():
+        assert assignment(ex.assignment).name == ex.assignment
+        assert ex.points > 0 and ex.points == sum(c.points for c in ex.rubric)
+        assert ex.grade_id == f"test_{ex.name}"
+        helper = getattr(exercises, f"check_{ex.name}")
+        assert helper.__doc__ and callable(helper) and helper.__name__ == f"check_{ex.name}"
+        assert ex.contract and ex.right and ex.wrong and ex.cheat
+    assert exercises.get("opencv_im_conv").allowed_modules == ("cv2",)
+    assert "def im_conv(" in exercises.get("convolve").given_source
+    assert exercises.get("opencv_convolve").forbidden_modules == (
+        "scipy", "convkit", "skimage", "torch", "PIL", "imageio")
+    assert "cv2" in exercises.get("im_conv").forbidden_modules
 
 
 def test_window_choice_options():
-    options = checks.WINDOW_CHOICE_OPTIONS
+    options = window_choice.OPTIONS
     assert list(options) == ["A", "B", "C", "D", "E"]
-    answer = CHECKS["window_choice"].answer
+    answer = exercises.get("window_choice").answer
     assert options[answer] == "im[r:r+3, c:c+3]"
     im = np.arange(80).reshape(8, 10)
     r, c = 2, 5
@@ -141,7 +171,7 @@ def test_window_choice_options():
 
 
 def test_bad_names_and_arguments_are_refused():
-    with pytest.raises(ValueError, match="name must be one of"):
+    with pytest.raises(KeyError, match="name must be one of"):
         cases("im_convolve")
     with pytest.raises(TypeError, match="seed"):
         cases("im_conv", hidden=True, seed=1.5)
@@ -233,8 +263,8 @@ def test_right_implementations_pass_every_case(name, capsys):
 
 
 def test_window_choice_right_answer_passes(capsys):
-    checks.check_window_choice("C")
-    checks.check_window_choice(" c ", hidden=True)
+    exercises.check_window_choice("C")
+    exercises.check_window_choice(" c ", hidden=True)
     assert capsys.readouterr().out.count("passed") == 2
 
 
@@ -242,10 +272,10 @@ def test_window_choice_right_answer_passes(capsys):
 def test_references_agree_with_an_independent_engine(name):
     for case in cases(name) + cases(name, hidden=True, seed=5):
         im, k = case.args
-        want = mistakes.correlate(im, k[::-1, ::-1] if "convolve" in name else k)
-        assert mistakes.close(reference(name, case), want)
+        want = models.correlate(im, k[::-1, ::-1] if "convolve" in name else k)
+        assert comparing.close(reference(name, case), want)
         if "convolve" in name:
-            assert mistakes.close(reference(name, case),
+            assert comparing.close(reference(name, case),
                                   scipy.signal.convolve2d(im, k, mode="valid").astype(float))
 
 
@@ -623,7 +653,7 @@ def test_window_choice_wrong_answers_say_why(answer, mistake):
     verdict = diagnose("window_choice", cases("window_choice")[0], answer)
     assert not verdict.ok and verdict.mistake == mistake
     with pytest.raises(AssertionError, match="window_choice"):
-        checks.check_window_choice(answer)
+        exercises.check_window_choice(answer)
 
 
 ODD_RESULTS = [
@@ -637,12 +667,13 @@ ODD_RESULTS = [
 ]
 
 
-@pytest.mark.parametrize("name", list(CHECKS))
+@pytest.mark.parametrize("name", NAMES)
 def test_diagnose_never_crashes_and_never_passes_odd_results(name):
     todo = cases(name) + cases(name, hidden=True, seed=1)[:2]
     for case in todo:
         for odd in ODD_RESULTS:
-            verdict = mistakes.diagnose(name, case, odd)  # no safety net
+            ex = exercises.get(name)
+            verdict = (ex.judge or diagnose_array)(ex, case, odd)  # no safety net
             assert not verdict.ok and verdict.mistake and verdict.message.startswith(name)
 
 
@@ -672,9 +703,9 @@ def test_not_implemented_error_propagates_unchanged():
         raise NotImplementedError()
 
     with pytest.raises(NotImplementedError):
-        checks.check_im_conv(stub)
+        exercises.check_im_conv(stub)
     with pytest.raises(NotImplementedError):
-        checks.check_get_subimages(stub, hidden=True)
+        exercises.check_get_subimages(stub, hidden=True)
 
 
 def test_other_exceptions_become_assertion_errors_naming_them():
@@ -682,7 +713,7 @@ def test_other_exceptions_become_assertion_errors_naming_them():
         return im[100, 100]
 
     with pytest.raises(AssertionError) as info:
-        checks.check_im_conv(broken)
+        exercises.check_im_conv(broken)
     message = str(info.value)
     assert message.startswith("im_conv: your function raised IndexError.")
     assert "a 5x7 image (non-square) with a 2x3 asymmetric kernel" in message
@@ -696,7 +727,7 @@ def test_check_detects_in_place_modification_even_when_the_result_is_right():
         return out
 
     with pytest.raises(AssertionError, match="changed its input"):
-        checks.check_im_conv(sneaky)
+        exercises.check_im_conv(sneaky)
     verdict = diagnose("im_conv", cases("im_conv")[0], reference("im_conv", cases("im_conv")[0]),
                        inputs_modified=True)
     assert verdict.mistake == "input_modified"
@@ -710,16 +741,16 @@ def test_check_refuses_always_equal_objects_and_subclasses():
     for fake in (lambda im, k: AlwaysEqual(),
                  lambda im, k: np.zeros((1, 1)).view(Sneaky)):
         with pytest.raises(AssertionError, match="wrong type"):
-            checks.check_im_conv(fake)
+            exercises.check_im_conv(fake)
     with pytest.raises(AssertionError, match="wrong type"):
-        checks.check_conv_output_shape(lambda i, k, m: AlwaysEqual())
+        exercises.check_conv_output_shape(lambda i, k, m: AlwaysEqual())
     with pytest.raises(AssertionError):
-        checks.check_get_subimages(lambda im, k: AlwaysEqual())
+        exercises.check_get_subimages(lambda im, k: AlwaysEqual())
 
 
 def test_a_value_passed_for_a_function_is_explained():
     with pytest.raises(AssertionError, match="expected a function"):
-        checks.check_im_conv(np.ones((2, 2)))
+        exercises.check_im_conv(np.ones((2, 2)))
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -777,7 +808,7 @@ def test_unrecognised_hidden_case_is_summarised_without_its_inputs():
 def test_recognised_mistakes_show_only_the_tiny_example_on_hidden_cases():
     verdict = first_failure("im_conv", loop_convolve, hidden=True, seed=99)
     shown = re.findall(r"\[\[[^\]]*\]", verdict.message)
-    tiny_rows = np.array2string(mistakes.TINY["im_conv"][0]).splitlines()[0]
+    tiny_rows = np.array2string(exercises.get("im_conv").tiny[0]).splitlines()[0]
     assert tiny_rows in verdict.message and shown
 
 
@@ -791,14 +822,14 @@ def test_difference_png_is_a_png_showing_where_it_goes_wrong(tmp_path):
     expected = reference("im_conv", case)
     actual = expected.copy()
     actual[1, 2] += 20
-    data = checks.difference_png(expected, actual, "im_conv: " + case.label)
+    data = picture.difference_png(expected, actual, "im_conv: " + case.label)
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
     (tmp_path / "difference.png").write_bytes(data)
     import matplotlib.image
 
     pixels = matplotlib.image.imread(tmp_path / "difference.png")
     assert pixels.shape[1] > 500 and pixels.shape[0] > 150
-    fig = checks.difference_figure(expected, actual, "t")
+    fig = picture.difference_figure(expected, actual, "t")
     titles = [ax.get_title() for ax in fig.axes[:3]]
     assert titles == ["expected", "yours", "yours - expected"]
     image = fig.axes[2].images[0]
@@ -808,24 +839,24 @@ def test_difference_png_is_a_png_showing_where_it_goes_wrong(tmp_path):
 
 
 def test_difference_figure_handles_other_shapes_and_refuses_bad_input():
-    fig = checks.difference_figure(np.zeros((2, 3)), np.zeros((3, 2)), "transposed")
+    fig = picture.difference_figure(np.zeros((2, 3)), np.zeros((3, 2)), "transposed")
     assert "shapes differ" in fig.axes[2].texts[0].get_text()
-    assert checks.difference_png(np.zeros(3), np.ones(3), "1-D")[:4] == b"\x89PNG"
+    assert picture.difference_png(np.zeros(3), np.ones(3), "1-D")[:4] == b"\x89PNG"
     with pytest.raises(TypeError, match="actual"):
-        checks.difference_figure(np.zeros((2, 2)), Unserializable("X"), "t")
+        picture.difference_figure(np.zeros((2, 2)), Unserializable("X"), "t")
     with pytest.raises(TypeError, match="expected"):
-        checks.difference_figure(np.array([["a"]]), np.zeros((1, 1)), "t")
+        picture.difference_figure(np.array([["a"]]), np.zeros((1, 1)), "t")
     with pytest.raises(ValueError, match="actual"):
-        checks.difference_figure(np.zeros((2, 2)), np.zeros((2, 2, 2)), "t")
+        picture.difference_figure(np.zeros((2, 2)), np.zeros((2, 2, 2)), "t")
     with pytest.raises(TypeError, match="title"):
-        checks.difference_figure(np.zeros((2, 2)), np.zeros((2, 2)), None)
+        picture.difference_figure(np.zeros((2, 2)), np.zeros((2, 2)), None)
 
 
 @pytest.mark.parametrize("name", ["im_conv", "convolve", "opencv_im_conv", "opencv_convolve"])
 def test_hidden_cases_are_valid_inputs_for_many_seeds(name: str) -> None:
     # every hidden kernel fits inside its image, so a correct answer can pass every case
     for seed in range(200):
-        for case in checks.cases(name, hidden=True, seed=seed):
+        for case in cases(name, hidden=True, seed=seed):
             im, kernel = case.args[0], case.args[1]
             assert kernel.shape[0] <= im.shape[0] and kernel.shape[1] <= im.shape[1], (seed, case)
-            checks.reference(name, case)  # raises if the reference refuses the input
+            reference(name, case)  # raises if the reference refuses the input

@@ -39,12 +39,12 @@ def test_seeds_are_stable_per_student_and_differ_across_students_salts_and_funct
               student_seed("salt", "ada", "02_im_conv", "convolve")}
     assert seed not in others and len(others) == 4
     # the hidden inputs follow the seed
-    from convkit import checks
+    from convkit import exercises
 
-    mine = checks.cases("im_conv", hidden=True, seed=seed)
-    again = checks.cases("im_conv", hidden=True, seed=seed)
-    theirs = checks.cases("im_conv", hidden=True,
-                          seed=student_seed("salt", "ben", "02_im_conv", "im_conv"))
+    ex = exercises.get("im_conv")
+    mine = ex.cases(hidden=True, seed=seed)
+    again = ex.cases(hidden=True, seed=seed)
+    theirs = ex.cases(hidden=True, seed=student_seed("salt", "ben", "02_im_conv", "im_conv"))
     assert all(np.array_equal(a.args[0], b.args[0]) for a, b in zip(mine, again, strict=True))
     assert not all(a.args[0].shape == b.args[0].shape and np.array_equal(a.args[0], b.args[0])
                    for a, b in zip(mine, theirs, strict=True))
@@ -62,11 +62,16 @@ def test_resolve_salt(monkeypatch):
         student_seed("s", None, "a", "n")  # type: ignore[arg-type]
 
 
-def _verdict(status=FAIL, picture=PNG) -> QuestionVerdict:
+def _verdict(status=FAIL, picture=PNG, score=None) -> QuestionVerdict:
     return QuestionVerdict("im_conv", status, "2 of 9 checks failed: the kernel is flipped",
                            details="2 of 9 checks failed.\n\nim_conv: the kernel is flipped.",
                            n_cases=9, n_failed=2, mistake="flipped_kernel", picture=picture,
-                           seconds=0.25)
+                           seconds=0.25, score=(5 if status == PASS else 0) if score is None
+                           else score, max_score=5,
+                           criteria=[{"id": "a", "title": "square kernels", "points": 2,
+                                      "met": bool(score), "why": "flipped"},
+                                     {"id": "b", "title": "uint8 <images>", "points": 3,
+                                      "met": False, "why": "wrapped"}])
 
 
 def test_cache_round_trip_and_corrupt_entries_are_misses(tmp_path):
@@ -153,6 +158,29 @@ def test_failing_verdict_is_our_error_message_and_a_picture_worth_nothing():
     assert outputs[1].data["image/png"]
     assert nbgrader_utils.determine_grade(_graded_cell(outputs)) == (0, 5)
     nbformat.validate(nbformat.v4.new_notebook(cells=[_graded_cell(outputs)]))
+
+
+def test_partial_verdict_is_a_message_a_picture_and_the_points_nbgrader_reads():
+    outputs = verdict_outputs(_verdict(score=2), "im_conv")
+    assert [o.output_type for o in outputs] == ["stream", "display_data", "execute_result"]
+    assert outputs[0].name == "stdout" and outputs[0].text.startswith("✘ im_conv:")
+    assert "(2 of 5 points)" in outputs[0].text and "the kernel is flipped" in outputs[0].text
+    assert outputs[2].data["text/plain"] == "2"
+    assert nbgrader_utils.determine_grade(_graded_cell(outputs)) == (2, 5)
+    nbformat.validate(nbformat.v4.new_notebook(cells=[_graded_cell(outputs)]))
+
+
+def test_verdict_summary_is_the_metadata_the_feedback_table_reads():
+    summary = _verdict(score=2).summary()
+    assert summary == {"status": FAIL, "headline": "2 of 9 checks failed: the kernel is flipped",
+                       "score": 2, "max_score": 5,
+                       "criteria": [{"id": "a", "title": "square kernels", "points": 2,
+                                     "met": True},
+                                    {"id": "b", "title": "uint8 <images>", "points": 3,
+                                     "met": False}]}
+    assert json.loads(json.dumps(summary)) == summary
+    again = QuestionVerdict.from_json(json.loads(json.dumps(_verdict(score=2).to_json())))
+    assert again == _verdict(score=2)
 
 
 def test_a_test_cell_without_verdict_is_not_graded():

@@ -9,15 +9,17 @@ What happens, in order (nothing the student wrote runs before step 6):
 
 1. read ``WORKDIR/job.json`` (the grader's instructions), delete it, set the
    resource limits (CPU seconds, address space, file size, open files, no core);
+   as root, enter new mount, network, IPC and PID namespaces and fork once: the child
+   (PID 1 of its namespace) goes on, the parent only waits and passes on how it ended;
 2. import NumPy, the exercise's allowed modules (``cv2`` with one thread) and the
-   standard-library modules answer code commonly imports (after step 4 the
-   interpreter's own folder may be unreadable);
+   standard-library modules answer code commonly imports;
 3. read the input arrays (``inputs.npys``: ``.npy`` records back to back, read with
    ``allow_pickle=False``) and define what the lesson gives the student for this
    exercise (the job's ``given_source``, executed in its own globals and then
    dropped: this file holds no reference implementation of anything);
-4. when started as root: enter a private mount namespace where the course folders
-   are covered by empty file systems (where the kernel allows it), then become
+4. as root: replace the root with one that holds only the standard library, the
+   imported packages, the loaded C libraries' folders, the workdir, four devices and a
+   ``/proc`` of the run's own PID namespace (:func:`_private_root`), then become
    ``nobody`` (uid/gid 65534, no groups); in any case ``RLIMIT_NPROC = 0``, so no
    process or thread can start;
 5. install an audit hook (``sys.addaudithook``; it cannot be removed) whose policy

@@ -27,37 +27,61 @@ Defence in depth, each layer tested in ``tests/test_sandbox.py``:
    listed in :attr:`SandboxResult.violations`. What the student's code could still do
    inside its own process, and why it gains nothing, is the threat model in
    :mod:`convkit.grading._runner`.
-4. **Identity and view.** When the grader runs as root, the runner enters a private
-   mount namespace where the course folders (``convkit``, ``solutions``, the
-   gradebook...: everything in the course root but the virtual environment) are
-   covered by empty file systems, where the kernel allows it (``"namespace"`` in
-   :attr:`SandboxResult.layers`); this stops even reads that raise no audit event,
-   such as OpenCV's C++ ``imread``. It then becomes ``nobody`` (uid/gid 65534, no
-   supplementary groups) before any student code runs, and sets ``RLIMIT_NPROC`` to
-   0: no new process or thread can start (``nobody`` already has one). The drop
-   happens in the runner after its imports, not in ``preexec_fn``: ``execve`` fails
-   after a uid change with ``RLIMIT_NPROC = 0``, and ``nobody`` may not be able to
-   reach the interpreter (one installed under ``/root``, mode 0700: inside the
-   namespace the runner makes it reachable). As a normal user ``RLIMIT_NPROC = 0``
-   does the same (the user has processes), but the student's code runs with the
-   grader's file permissions, so layer 3 is then the only guard of the course files.
+4. **Namespaces** (root, where the kernel allows them). The runner enters new mount,
+   network, IPC and PID namespaces before it imports anything, and forks once: its
+   child is PID 1 of the new PID namespace and runs the job, the parent only waits and
+   passes on how the child ended. After the imports the child replaces its root with
+   an empty file system holding only the interpreter's standard library, the packages
+   it imported (NumPy, the allowed ones), the folders of the C libraries it loaded, its
+   own folder (the only writable place), ``/dev/null``, ``zero``, ``random``,
+   ``urandom`` and a fresh ``/proc`` that shows only its own process
+   (``pivot_root``; the old root is detached). So neither Python nor C code (OpenCV's
+   ``imread``, ``FileStorage``, its FFmpeg reader) can read the course, the
+   submissions, the output folder, other sandboxes or other processes' command lines,
+   nor write into ``/tmp``, ``/var/tmp`` or ``/dev/shm``; the ``hidden_folders`` inside
+   what is kept are covered as well. The network namespace has no interface up, so no
+   socket (Python's or C's: OpenCV's HTTP reader) reaches anything, not even the
+   loopback; the IPC namespace keeps System V IPC from other sandboxes. Layers
+   ``"mountns"``, ``"pidns"``, ``"proc"`` (``/proc`` shows the run alone), ``"netns"``,
+   ``"ipcns"`` in :attr:`SandboxResult.layers`. The cost is measured in
+   ``benchmarks/bench_sandbox.py``.
+5. **Identity.** As root the runner then becomes ``nobody`` (uid/gid 65534, no
+   supplementary groups) before any student code runs, and in every case sets
+   ``RLIMIT_NPROC`` to 0: no new process or thread can start (``nobody`` already has
+   one) (``"nobody"``, ``"nproc"``). The drop happens in the runner after its imports,
+   not in ``preexec_fn``: ``execve`` fails after a uid change with ``RLIMIT_NPROC = 0``.
    NumPy's BLAS is told to use one thread and OpenCV ``setNumThreads(1)``, so neither
-   needs a thread (OpenCV's default pool logs an error and computes in one thread).
-5. **Reaping.** The grader is made a child subreaper; after each run every
+   needs a thread.
+6. **Reaping.** The grader is made a child subreaper; after each run every
    descendant carrying the sandbox's mark (uid ``nobody``, or ``CONVKIT_SANDBOX=1``
-   in its environment) that is not a running sandbox is killed and reaped
+   in its environment) that is not a running sandbox (or a running sandbox's first
+   child, PID 1 of its namespace) is killed and reaped
    (:mod:`convkit.grading.reaper`).
-6. **Wire format.** Inputs go to the runner as ``.npy`` records and JSON; results
-   come back as JSON with tagged values and ``.npy`` records read with
-   ``np.load(allow_pickle=False)``, accepted only when ``type(x) is np.ndarray`` with
-   a numeric or boolean dtype. Nothing is unpickled or evaluated. The result files
+7. **Wire format** (:mod:`convkit.grading.wire`, shared with the runner). Inputs go to
+   the runner as ``.npy`` records and tagged JSON; results come back the same way,
+   records read with ``np.load(allow_pickle=False)`` after their header was checked,
+   accepted only when ``type(x) is np.ndarray`` with a numeric or boolean dtype.
+   Nothing is unpickled or evaluated. The result files
    are named with a random token the student's code never sees, and a run without
    them (``os._exit``, a crash) is reported as ``"crashed"``.
 
-Where a layer is missing (not Linux, not root), the others still hold. Each sandbox
-folder is created under a random name in a folder nobody can list, so concurrent
-sandboxes (which share uid ``nobody``) cannot find each other. A run costs one process
-start and a NumPy import: about 0.1 s of CPU (``benchmarks/bench_sandbox.py``).
+**What holds without root** (or where the kernel refuses namespaces, e.g. a container
+without ``CAP_SYS_ADMIN``): layers 1-3, 6 and 7 and ``RLIMIT_NPROC``. The student's code
+then runs with the grader's uid and file permissions and sees the machine's file system,
+``/proc`` and network: the audit hook alone refuses Python's file, socket and process
+access, but C code in an allowed library is not stopped: with ``cv2`` allowed, OpenCV can
+read any file the grader can (other students' hand-ins, the output folder, the grader's
+``/proc/<pid>/cmdline`` and ``environ``), write in ``/tmp`` and open network connections.
+Grade as root (a container or VM of its own is enough) to close that; the missing layers
+are visible in :attr:`SandboxResult.layers`, and the grading context should never put the
+salt on a command line. As root without namespaces, ``nobody`` cannot read the grader's
+files, but ``/proc/<pid>/cmdline`` of every process stays world-readable.
+
+The course, the submissions and the output folder are not guessed: the caller names them
+(``hidden_folders``, from the grading context); the ``convkit`` package is always hidden.
+Each sandbox folder is created under a random name in a folder nobody can list, so
+concurrent sandboxes (which share uid ``nobody``) cannot find each other. A run costs one
+process start and a NumPy import: about 0.1 s of CPU (``benchmarks/bench_sandbox.py``).
 POSIX only (the limits need :mod:`resource`).
 """
 
@@ -168,9 +192,11 @@ class SandboxResult:
     seconds : float
         Wall-clock time of the run.
     layers : tuple of str
-        The protections that were in force: ``"hook"``, ``"nproc"``, and as root
-        ``"nobody"`` and (where the kernel allows) ``"namespace"``. Empty when the
-        process did not report (timeout, crash).
+        The protections that were in force: ``"hook"`` and ``"nproc"`` always; as root
+        ``"nobody"`` and, where the kernel allows them, ``"mountns"`` (a root holding only
+        the interpreter, the packages and the run's folder), ``"pidns"``, ``"proc"``
+        (``/proc`` shows the run alone), ``"netns"`` (no network) and ``"ipcns"``. Empty
+        when the process did not report (timeout, crash).
     """
 
     status: Literal["ok", "timeout", "crashed", "memory", "blocked", "missing", "cell_error"]
