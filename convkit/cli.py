@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "grade a folder of submissions (or, with no folder, the bundled sample class)",
     ),
     "sample-class": ("convkit.grading.sample_class", "write the sample class's submissions"),
+    "export": (
+        "convkit.grading.export",
+        "write grades.csv as one row per student: a spreadsheet, or Canvas's or Moodle's import",
+    ),
     "release": ("convkit.release", "regenerate course/ from solutions/ with nbgrader"),
     "demo": ("convkit.demo", "apply a few kernels to a photo and write a comparison PNG"),
 }
