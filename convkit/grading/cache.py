@@ -3,9 +3,9 @@
 A verdict is stored under a key that hashes everything it depends on: the grader's
 version (the source of the checks, the sandbox and this package), the salt, the
 student, the assignment, the graded function, the student's answer sources, the
-findings about tampered cells and the timeout. Files are written atomically
-(a temporary file, then ``os.replace``), so a half-written entry never exists: a
-killed run leaves either the old state or the new one. A corrupt entry is a miss.
+findings about tampered cells, the timeout and the memory limit. Files are written
+atomically (a temporary file, then ``os.replace``), so a half-written entry never exists:
+a killed run leaves either the old state or the new one. A corrupt entry is a miss.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from convkit.grading.context import DEFAULT_MEMORY_MB
 from convkit.grading.rebuild import Finding
 from convkit.grading.verdicts import QuestionVerdict
 
@@ -49,7 +50,8 @@ def grader_version() -> str:
 
 
 def question_key(*, student: str, assignment: str, name: str, sources: Sequence[str],
-                 findings: Sequence[Finding], salt: str, timeout: float) -> str:
+                 findings: Sequence[Finding], salt: str, timeout: float,
+                 memory_mb: int = DEFAULT_MEMORY_MB) -> str:
     """The cache key of one question's verdict (a hex sha256).
 
     Examples
@@ -59,13 +61,17 @@ def question_key(*, student: str, assignment: str, name: str, sources: Sequence[
     >>> k == question_key(student="ben", assignment="02_im_conv", name="im_conv",
     ...                   sources=["def im_conv(im, k): ..."], findings=[], salt="s", timeout=3)
     False
+    >>> k == question_key(student="ada", assignment="02_im_conv", name="im_conv",
+    ...                   sources=["def im_conv(im, k): ..."], findings=[], salt="s", timeout=3,
+    ...                   memory_mb=512)
+    False
     """
     relevant = sorted((f.to_dict() for f in findings if f.question == name),
                       key=lambda item: json.dumps(item, sort_keys=True))
     payload = {
         "grader": grader_version(), "salt": salt, "student": student,
         "assignment": assignment, "name": name, "sources": list(sources),
-        "findings": relevant, "timeout": float(timeout),
+        "findings": relevant, "timeout": float(timeout), "memory_mb": int(memory_mb),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 

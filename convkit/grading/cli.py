@@ -1,7 +1,13 @@
-"""``convkit grade [SUBMISSIONS_DIR] --out OUT_DIR [--jobs N] [--timeout S] ...``.
+"""``convkit grade [SUBMISSIONS_DIR] --out OUT_DIR [--jobs N | --scheduler ADDRESS] [--db URL]``.
 
 With no SUBMISSIONS_DIR, builds the sample class into ``OUT_DIR/sample-submissions``
-and grades it: the README's main command.
+and grades it: the README's main command. Exit status: 0 when every submission has its
+row (a score of 0 is a result), 1 when the grader itself failed on some notebook (those are
+retried by the next run), 2 on a usage problem.
+
+The salt never goes on a command line (any process can read another's arguments in
+``/proc``): it comes from ``--salt-file PATH`` or ``$CONVKIT_GRADING_SALT``, and travels
+to the workers inside the :class:`~convkit.grading.context.GradingContext`.
 """
 
 from __future__ import annotations
@@ -12,9 +18,12 @@ import sys
 from pathlib import Path
 
 from convkit.course import course_root
-
-#: default wall-clock seconds per graded function of one student
-DEFAULT_TIMEOUT = 10.0
+from convkit.grading.context import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    MIN_MEMORY_MB,
+    GradingContext,
+)
 
 
 def _positive_int(text: str) -> int:
@@ -31,31 +40,87 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _memory(text: str) -> int:
+    value = int(text)
+    if value < MIN_MEMORY_MB:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_MEMORY_MB} MB; got {value}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", nargs="?", type=Path, metavar="SUBMISSIONS_DIR",
                         help="folder of SUBMISSIONS_DIR/<student_id>/<assignment>/<notebook>.ipynb "
                              "(default: build and grade the bundled sample class)")
     parser.add_argument("--out", type=Path, required=True, metavar="OUT_DIR",
                         help="where grades.csv, feedback/, scores.png and the gradebook go")
-    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                        help="graded functions run in parallel (default: 1)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="local worker processes, each grading whole submissions "
+                            "(a Dask LocalCluster; default: 1)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
+                            "(its workers need convkit installed; see autograder/README.md)")
+    parser.add_argument("--db", default=None, metavar="URL",
+                        help="nbgrader's gradebook on a database server, e.g. "
+                             "postgresql://grader@dbhost/convolution (default: the SQLite "
+                             "file OUT_DIR/gradebook.db)")
     parser.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"seconds each graded function may run (default: {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--memory", type=_memory, default=DEFAULT_MEMORY_MB, metavar="MB",
+                        help="memory limit of each sandboxed run "
+                             f"(default: {DEFAULT_MEMORY_MB})")
     parser.add_argument("--course-root", type=Path, default=None, metavar="DIR",
                         help="the course folder with solutions/ and course/ "
                              "(default: $CONVKIT_COURSE_ROOT, else found)")
-    parser.add_argument("--salt", default=None,
-                        help="secret that seeds each student's hidden inputs "
+    parser.add_argument("--salt-file", type=Path, default=None, metavar="PATH",
+                        help="file holding the secret that seeds each student's hidden inputs "
                              "(default: $CONVKIT_GRADING_SALT, else a public default)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def read_salt(path: Path | None) -> str:
+    """The salt: the first line of ``path``, else ``$CONVKIT_GRADING_SALT``, else the default.
+
+    Raises
+    ------
+    ValueError
+        When ``path`` cannot be read or holds no salt.
+    """
+    from convkit.grading.seeds import resolve_salt
+
+    if path is None:
+        return resolve_salt(None)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"--salt-file {path} cannot be read: {exc}") from None
+    salt = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if not salt:
+        raise ValueError(f"--salt-file {path} is empty")
+    return salt
+
+
+def build_context(args: argparse.Namespace, root: Path, submissions: Path) -> GradingContext:
+    """The run's one GradingContext, from the command line."""
+    from convkit.grading.gradebook import sqlalchemy_url
+    from convkit.grading.workcourse import WORK_DIR
+
+    out_dir = args.out.resolve()
+    work = out_dir / WORK_DIR
+    db_url = sqlalchemy_url(args.db) if args.db else None
+    return GradingContext(
+        course_root=root, salt=read_salt(args.salt_file), timeout=args.timeout,
+        memory_mb=args.memory, release_dir=work / "students-release", out_dir=out_dir,
+        submissions_dir=submissions.resolve(),
+        protected=(root, out_dir, work, submissions.resolve()), db_url=db_url)
+
+
 def run(args: argparse.Namespace) -> int:
-    from convkit.grading.jobs import GradingSettings
+    from convkit.grading.engine import TaskCrashed
     from convkit.grading.lock import OutDirBusy
     from convkit.grading.pipeline import Grader
     from convkit.grading.report import format_table
-    from convkit.grading.seeds import SALT_ENV, resolve_salt, uses_default_salt
+    from convkit.grading.seeds import SALT_ENV, uses_default_salt
 
     try:
         root = args.course_root.resolve() if args.course_root else course_root()
@@ -64,22 +129,26 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out_dir = args.out.resolve()
     submissions = args.submissions
+    try:
+        context = build_context(args, root, submissions or out_dir / "sample-submissions")
+    except ValueError as exc:
+        print(f"convkit grade: {exc}", file=sys.stderr)
+        return 2
     if submissions is None:
         from convkit.grading.sample_class import build_sample_class
 
         submissions = out_dir / "sample-submissions"
         build_sample_class(submissions, course_root=root)
         print(f"built the sample class in {submissions}", file=sys.stderr)
-    settings = GradingSettings(resolve_salt(args.salt), args.timeout)
-    if uses_default_salt(settings.salt):
-        print(f"note: using the public default salt: set ${SALT_ENV} (or --salt) to a secret "
-              "so students cannot compute their hidden test inputs", file=sys.stderr)
+    if uses_default_salt(context.salt):
+        print(f"note: using the public default salt: set ${SALT_ENV} (or --salt-file) to a "
+              "secret so students cannot compute their hidden test inputs", file=sys.stderr)
     try:
-        grader = Grader(submissions, out_dir, root, settings, jobs=args.jobs,
+        grader = Grader(context, jobs=args.jobs, scheduler=args.scheduler,
                         progress=not args.no_progress and sys.stderr.isatty()
                         or bool(os.environ.get("CONVKIT_PROGRESS")))
         result = grader.run()
-    except (FileNotFoundError, ValueError, OutDirBusy) as exc:
+    except (FileNotFoundError, ValueError, OutDirBusy, ConnectionError, TaskCrashed) as exc:
         print(f"convkit grade: {exc}", file=sys.stderr)
         return 2
     print(f"autograded {result.regraded} notebook(s) in this run ({result.sandbox_runs} sandboxed "
@@ -94,4 +163,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"grades:    {result.csv_path}")
     print(f"feedback:  {out_dir / 'feedback'}/<student>/<assignment>/<notebook>.html")
     print(f"histogram: {out_dir / 'scores.png'}")
+    if result.failed:
+        print(f"convkit grade: the grader failed on {result.failed} notebook(s) (their rows say "
+              "so, and the logs are in OUT_DIR/.nbgrader/logs); run again to retry them",
+              file=sys.stderr)
+        return 1
     return 0

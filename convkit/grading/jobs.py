@@ -1,8 +1,9 @@
 """From a rebuilt notebook to the list of sandbox jobs, and from a job to its (cached) verdict.
 
-The pipeline (many jobs in a thread pool) and the autograde preprocessor (one
-notebook at a time) use the same two functions, so they derive the same cache keys
-and the preprocessor finds every verdict the pipeline computed.
+A grading task (:mod:`convkit.grading.task`) and the autograde preprocessor
+(``SandboxChecks``) use the same two functions with the same
+:class:`~convkit.grading.context.GradingContext`, so they derive the same cache keys
+and the preprocessor finds every verdict the task computed.
 """
 
 from __future__ import annotations
@@ -12,42 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from convkit.grading.cache import VerdictCache, question_key
+from convkit.grading.context import GradingContext
 from convkit.grading.rebuild import Finding, answer_sources, graded_names
 from convkit.grading.verdicts import NOT_GRADED, QuestionVerdict, grade_question
-
-
-@dataclass(frozen=True)
-class GradingSettings:
-    """How questions are graded.
-
-    Attributes
-    ----------
-    salt : str
-        The secret that seeds the hidden inputs.
-    timeout : float
-        Wall-clock seconds per sandboxed run (one graded function of one student).
-    memory_mb : int or None
-        The sandbox's memory limit (None: its default).
-
-    Examples
-    --------
-    >>> GradingSettings("s3cret", 3).timeout
-    3
-    >>> GradingSettings("", 3)
-    Traceback (most recent call last):
-    ...
-    ValueError: salt must be a non-empty string
-    """
-
-    salt: str
-    timeout: float = 10.0
-    memory_mb: int | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.salt, str) or not self.salt:
-            raise ValueError("salt must be a non-empty string")
-        if not self.timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds; got {self.timeout}")
 
 
 @dataclass(frozen=True)
@@ -63,7 +31,7 @@ class QuestionJob:
 
 
 def question_jobs(notebook: Mapping[str, Any], findings: Sequence[Finding], *, student: str,
-                  assignment: str, settings: GradingSettings) -> list[QuestionJob]:
+                  assignment: str, context: GradingContext) -> list[QuestionJob]:
     """One job per auto-graded test cell of a rebuilt notebook.
 
     Examples
@@ -73,8 +41,9 @@ def question_jobs(notebook: Mapping[str, Any], findings: Sequence[Finding], *, s
     ...      "metadata": {"nbgrader": {"grade_id": "answer_f", "solution": True}}},
     ...     {"cell_type": "code", "source": "check_f(f)",
     ...      "metadata": {"nbgrader": {"grade_id": "test_f", "grade": True}}}]}
+    >>> ctx = GradingContext(course_root="/srv/course", salt="s")
     >>> [(job.name, job.sources) for job in question_jobs(
-    ...     nb, [], student="ada", assignment="a1", settings=GradingSettings("s"))]
+    ...     nb, [], student="ada", assignment="a1", context=ctx)]
     [('f', ('def f(x):\\n    return x',))]
     """
     sources = tuple(answer_sources(notebook))
@@ -82,12 +51,13 @@ def question_jobs(notebook: Mapping[str, Any], findings: Sequence[Finding], *, s
     for name in graded_names(notebook):
         mine = tuple(f for f in findings if f.question == name)
         key = question_key(student=student, assignment=assignment, name=name, sources=sources,
-                           findings=mine, salt=settings.salt, timeout=settings.timeout)
+                           findings=mine, salt=context.salt, timeout=context.timeout,
+                           memory_mb=context.memory_mb)
         jobs.append(QuestionJob(student, assignment, name, sources, mine, key))
     return jobs
 
 
-def verdict_for(job: QuestionJob, settings: GradingSettings,
+def verdict_for(job: QuestionJob, context: GradingContext,
                 cache: VerdictCache | None = None) -> tuple[QuestionVerdict, bool]:
     """The job's verdict from the cache, or computed (and cached).
 
@@ -106,9 +76,8 @@ def verdict_for(job: QuestionJob, settings: GradingSettings,
             return hit, True
     try:
         verdict = grade_question(job.name, job.sources, student=job.student,
-                                 assignment=job.assignment, salt=settings.salt,
-                                 timeout=settings.timeout, findings=job.findings,
-                                 memory_mb=settings.memory_mb)
+                                 assignment=job.assignment, context=context,
+                                 findings=job.findings)
     except Exception as exc:  # a bug of the grader: this question is not graded, the run goes on
         detail = f"{type(exc).__name__}: {exc}"
         return QuestionVerdict(job.name, NOT_GRADED,

@@ -1,25 +1,27 @@
-"""``convkit grade``: grade a folder of submissions through nbgrader, out of process.
+"""``convkit grade``: grade a folder of submissions through nbgrader, one task per submission.
 
-The steps, for ``SUBMISSIONS_DIR/<student>/<assignment>/<notebook>.ipynb``:
+The main process only discovers, schedules, collects and writes:
 
 1. lock ``OUT_DIR`` (one run at a time) and set up the work course under
-   ``OUT_DIR/.nbgrader`` (``generate_assignment`` into ``OUT_DIR/gradebook.db``);
-2. find the submissions; read each notebook (never modifying ``SUBMISSIONS_DIR``);
-   a file that is not a notebook, a missing notebook or an unknown assignment
-   becomes a row with score 0 and a feedback page saying why;
-3. rebuild each notebook from the release and list its graded functions; run
-   every graded function in the sandbox, ``--jobs`` at a time in a thread pool
-   (the work happens in subprocesses); verdicts go to an atomic on-disk cache;
-4. meanwhile, in this thread only (the one gradebook writer), run nbgrader's
-   autograde for each submission whose verdicts are ready (the ``SandboxChecks``
-   preprocessor reads them from the cache) and its generate_feedback, and copy
-   the feedback page into ``OUT_DIR/feedback``;
-5. read the scores back from the gradebook and write ``grades.csv``, the table
-   and ``scores.png``.
+   ``OUT_DIR/.nbgrader`` (``generate_assignment`` into the gradebook: ``OUT_DIR/gradebook.db``
+   or the ``--db`` server), snapshot the release and make the empty *template* gradebook;
+2. find the submissions and read each hand-in's bytes (never modifying
+   ``SUBMISSIONS_DIR``); a link, an oversized file, a missing notebook or an unknown
+   assignment becomes a row with score 0 and a feedback page saying why;
+3. send every submission that is not already graded to the engine (Dask: ``--jobs N``
+   local worker processes, or ``--scheduler ADDRESS``) as one task
+   (:func:`convkit.grading.task.run_task`: rebuild, sandbox runs, nbgrader's autograde
+   and generate_feedback, all in the worker);
+4. as each task finishes: store what nbgrader wrote for it in ``OUT_DIR/gradebook.db``
+   (the only writer of that file; a database server was written by the worker itself),
+   put its feedback page and autograded notebook in place, mark it done, advance the
+   progress bar;
+5. write ``grades.csv``, the table and ``scores.png`` from the gradebook.
 
-A submission already graded with the same notebook, salt, timeout and grader
-version is not graded again, so a second run changes nothing and a run killed
-part-way resumes where it stopped.
+A submission already graded with the same hand-in, release, salt, limits and grader
+version is not graded again, so a second run changes nothing and a run killed part-way
+resumes where it stopped; a task whose worker died runs again on another worker, and its
+result is stored once.
 """
 
 from __future__ import annotations
@@ -28,28 +30,27 @@ import hashlib
 import json
 import shutil
 import sys
-import warnings
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from convkit.course import ASSIGNMENTS, RELEASE_DIR, SOURCE_DIR, Assignment
-from convkit.grading.cache import VerdictCache, grader_version, write_atomic
-from convkit.grading.feedback import ADVICE, publish, write_problem_page
-from convkit.grading.jobs import GradingSettings, QuestionJob, question_jobs, verdict_for
-from convkit.grading.lock import OutDirLock
-from convkit.grading.rebuild import (
-    NotANotebook,
-    Rebuilt,
-    graded_names,
-    normalize_notebook,
-    parse_notebook,
-    rebuild,
+from convkit.grading.cache import grader_version, write_atomic
+from convkit.grading.context import GradingContext
+from convkit.grading.engine import Engine, TaskCrashed
+from convkit.grading.feedback import ADVICE, write_problem_page
+from convkit.grading.gradebook import (
+    SubmissionRecord,
+    engine_for,
+    ensure_students,
+    grade_cells,
+    read_records,
+    write_record,
 )
+from convkit.grading.intake import MAX_TIMESTAMP_BYTES, Ungradable, read_handin
+from convkit.grading.lock import OutDirLock
 from convkit.grading.report import (
     GRADED,
     NOT_SUBMITTED,
@@ -59,12 +60,15 @@ from convkit.grading.report import (
     plot_histogram,
     write_grades_csv,
 )
-from convkit.grading.verdicts import NOT_GRADED, PASS, QuestionVerdict
+from convkit.grading.task import (
+    FEEDBACK,
+    GRADE,
+    AssignmentBundle,
+    SubmissionResult,
+    SubmissionTask,
+    run_task,
+)
 from convkit.grading.workcourse import WorkCourse
-
-#: verdict mistakes that are not a wrong answer: they go to the notes column
-_NOTEWORTHY = {"tampered", "answer_missing", "answer_type_changed", "forbidden", "timeout",
-               "crashed", "memory", "blocked", "missing", "cell_error"}
 
 
 @dataclass
@@ -78,8 +82,6 @@ class Submission:
     reason: str = ""
     raw: bytes | None = None
     timestamp: bytes | None = None
-    rebuilt: Rebuilt | None = None
-    jobs: list[QuestionJob] = field(default_factory=list)
     key: str = ""
 
     @property
@@ -98,6 +100,9 @@ class GradeResult:
     up_to_date: int = 0
     refreshed: int = 0
     sandbox_runs: int = 0
+    failed: int = 0
+    #: per-run measurements: CPU seconds of this process, task seconds, worker memory
+    stats: dict[str, Any] = field(default_factory=dict)
 
     @property
     def csv_path(self) -> Path:
@@ -158,7 +163,7 @@ def discover(submissions: Path, assignments: dict[str, Assignment]) -> list[Subm
                     f"the folder {folder.name} is not an assignment of this course "
                     f"(the assignments are: {known})"))
                 continue
-            found.append(_read_submission(student, item, folder))
+            found.append(_read_submission(student, item, folder, submissions))
         for name in present:
             if name not in handed_in:
                 found.append(Submission(
@@ -167,30 +172,30 @@ def discover(submissions: Path, assignments: dict[str, Assignment]) -> list[Subm
     return sorted(found, key=lambda s: (s.student, s.assignment))
 
 
-def _read_submission(student: str, item: Assignment, folder: Path) -> Submission:
+def _read_submission(student: str, item: Assignment, folder: Path,
+                     submissions: Path) -> Submission:
     path = folder / item.notebook_file
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         others = sorted(p.name for p in folder.glob("*.ipynb"))
         seen = (f"the folder holds {', '.join(others)}" if others
                 else "the folder holds no notebook")
         return Submission(student, item.name, item.notebook, UNGRADABLE,
                           f"the notebook {item.notebook_file} is missing ({seen}); keep the "
                           "name the notebook was released with")
-    raw = path.read_bytes()
-    timestamp_path = folder / "timestamp.txt"
-    timestamp = timestamp_path.read_bytes() if timestamp_path.is_file() else None
     try:
-        parse_notebook(raw)
-    except NotANotebook as exc:
-        return Submission(student, item.name, item.notebook, UNGRADABLE,
-                          f"{item.notebook_file}: {exc}", raw=raw)
+        raw = read_handin(path, submissions)
+        stamp = folder / "timestamp.txt"
+        timestamp = (read_handin(stamp, submissions, max_bytes=MAX_TIMESTAMP_BYTES)
+                     if stamp.exists() or stamp.is_symlink() else None)
+    except Ungradable as exc:
+        return Submission(student, item.name, item.notebook, UNGRADABLE, exc.reason)
     return Submission(student, item.name, item.notebook, GRADED, raw=raw, timestamp=timestamp)
 
 
-def _submission_key(sub: Submission, settings: GradingSettings, release_hash: str) -> str:
+def _submission_key(sub: Submission, context: GradingContext, release_hash: str) -> str:
     digest = hashlib.sha256()
-    for part in (grader_version(), settings.salt, str(float(settings.timeout)), release_hash,
-                 *(job.key for job in sub.jobs)):
+    for part in (grader_version(), context.salt, str(context.timeout), str(context.memory_mb),
+                 release_hash):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(sub.raw or b"")
     digest.update(b"\0" + (sub.timestamp or b""))
@@ -198,20 +203,35 @@ def _submission_key(sub: Submission, settings: GradingSettings, release_hash: st
 
 
 class Grader:
-    """One ``convkit grade`` run (see the module docstring for the steps)."""
+    """One ``convkit grade`` run (see the module docstring for the steps).
 
-    def __init__(self, submissions: Path, out_dir: Path, course_root: Path,
-                 settings: GradingSettings, *, jobs: int = 1,
+    Parameters
+    ----------
+    context : GradingContext
+        The run's settings; ``submissions_dir`` and ``out_dir`` must be set.
+    jobs : int
+        Local worker processes (a ``distributed.LocalCluster``), ignored with ``scheduler``.
+    scheduler : str or None
+        The address of an existing Dask scheduler.
+    progress : bool
+        Show a progress bar on stderr.
+    log : callable
+        Where error lines go (default: stderr).
+    """
+
+    def __init__(self, context: GradingContext, *, jobs: int = 1, scheduler: str | None = None,
                  progress: bool = True, log: Callable[[str], None] | None = None) -> None:
-        if jobs < 1:
-            raise ValueError(f"jobs must be at least 1; got {jobs}")
-        self.submissions = Path(submissions).resolve()
-        self.out_dir = Path(out_dir).resolve()
-        self.course_root = Path(course_root).resolve()
-        self.settings = settings
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+            raise ValueError(f"jobs must be an int of at least 1; got {jobs!r}")
+        if context.submissions_dir is None or context.out_dir is None:
+            raise ValueError("context must name submissions_dir and out_dir")
+        self.context = context
+        self.submissions = Path(context.submissions_dir)
+        self.out_dir = Path(context.out_dir)
+        self.course_root = Path(context.course_root)
         self.jobs = jobs
+        self.scheduler = scheduler
         self.progress = progress
-        self._manual: dict[str, str] = {}
         self.log = log or (lambda message: print(message, file=sys.stderr))
         if not self.submissions.is_dir():
             raise FileNotFoundError(f"SUBMISSIONS_DIR {self.submissions} is not a folder")
@@ -227,73 +247,149 @@ class Grader:
             return self._run_locked()
 
     def _run_locked(self) -> GradeResult:
+        cpu0, wall0 = time.process_time(), time.perf_counter()
         assignments = available_assignments(self.course_root)
         if not assignments:
             raise FileNotFoundError(
                 f"no assignment of {self.course_root} has both solutions/ and course/ notebooks")
         subs = discover(self.submissions, assignments)
         used = sorted({s.assignment for s in subs if s.assignment in assignments})
-        work = WorkCourse(self.out_dir, self.course_root, self.settings)
-        fresh_gradebook = not work.db_path.exists()
+        work = WorkCourse(self.context)
+        fresh_gradebook = not work.gradebook_exists()
         notices = work.prepare([assignments[name] for name in used])
         if fresh_gradebook:
             shutil.rmtree(work.root / "done", ignore_errors=True)
-
-        releases = {name: json.loads((work.release_root / name / assignments[name].notebook_file)
-                                     .read_text(encoding="utf-8")) for name in used}
-        release_hashes = {name: hashlib.sha256(json.dumps(nb, sort_keys=True).encode())
-                          .hexdigest() for name, nb in releases.items()}
+        releases = {name: (work.release_root / name / assignments[name].notebook_file)
+                    .read_bytes() for name in used}
+        hashes = {name: hashlib.sha256(data).hexdigest() for name, data in releases.items()}
         for sub in subs:
             if sub.status == GRADED:
-                self._prepare_submission(sub, releases[sub.assignment],
-                                         release_hashes[sub.assignment], work)
+                sub.key = _submission_key(sub, self.context, hashes[sub.assignment])
 
-        cache = VerdictCache(work.cache_dir)
-        self._manual = _manual_states(work, subs)
-        state = {s.label: self._state(s, work) for s in subs if s.status == GRADED}
-        todo = [s for s in subs if state.get(s.label) == "todo"]
-        # only a person's grading changed: new feedback, no new autograde (which would flag
-        # the written answers for review again in formgrader)
-        refresh = [s for s in subs if state.get(s.label) == "feedback"]
-        result = GradeResult([], self.out_dir, notices)
-        result.up_to_date = sum(value == "done" for value in state.values())
-        result.refreshed = len(refresh)
-        feedback_todo = sorted({s.assignment for s in todo + refresh})
-        bar = self._progress_bar(len(subs) + len(feedback_todo))
-        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="convkit-sandbox")
+        db = engine_for(work.db_url)
         try:
-            futures = {s.label: [pool.submit(verdict_for, job, self.settings, cache)
-                                 for job in s.jobs] for s in todo}
-            with warnings.catch_warnings():
-                # nbgrader's gradebook code makes SQLAlchemy warn on every autograde
-                warnings.filterwarnings("ignore", module=r"nbgrader\..*")
-                warnings.filterwarnings("ignore", message=".*not in session.*")
-                autograded: list[Submission] = list(refresh)
-                for sub in subs:
-                    bar.set_postfix_str(sub.label, refresh=False)
-                    if sub.status != GRADED:
-                        self._write_problem(sub, work)
-                    elif sub.label in futures:
-                        # wait for this submission's verdicts (cached: no sandbox run)
-                        result.sandbox_runs += sum(not future.result()[1]
-                                                   for future in futures[sub.label])
-                        if self._autograde(sub, work):
-                            autograded.append(sub)
-                        result.regraded += 1
-                    bar.update(1)
-                for assignment in feedback_todo:
-                    bar.set_postfix_str(f"feedback {assignment}", refresh=False)
-                    mine = [s for s in autograded if s.assignment == assignment]
-                    if mine:
-                        self._feedback(assignment, mine, work)
-                    bar.update(1)
+            records = read_records(db)
+            cells = grade_cells(db)
+            markers = {s.label: self._marker(s, work) for s in subs if s.status == GRADED}
+            state = {s.label: self._state(s, work, markers[s.label], records)
+                     for s in subs if s.status == GRADED}
+            todo = [s for s in subs if state.get(s.label) in ("todo", "feedback")]
+            result = GradeResult([], self.out_dir, notices)
+            result.up_to_date = sum(value == "done" for value in state.values())
+            if self.context.db_url is not None and todo:
+                ensure_students(db, sorted({s.student for s in todo}))
+            for sub in subs:
+                if sub.status != GRADED:
+                    self._write_problem(sub, cells)
+            for sub in subs:  # hand-ins found ungradable by an earlier run
+                marker = markers.get(sub.label) or {}
+                if state.get(sub.label) == "done" and marker.get("status") == UNGRADABLE:
+                    sub.status, sub.reason = UNGRADABLE, marker.get("reason", "")
+            busy = time.process_time()
+            if todo:
+                self._grade(todo, state, records, releases, work, db, cells, result)
+            rows_start = time.process_time()
+            result.rows = self._rows(subs, records, cells, markers, work)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-            bar.close()
-        result.rows = self._rows(subs, work, cache)
+            db.dispose()
         write_grades_csv(result.rows, self.out_dir / "grades.csv")
         plot_histogram(result.rows, self.out_dir / "scores.png")
+        cpu = time.process_time() - cpu0
+        result.stats.update({
+            "notebooks": len(subs), "graded_in_run": result.regraded + result.refreshed,
+            "main_cpu_seconds": cpu, "main_cpu_setup": busy - cpu0,
+            "main_cpu_rows_and_files": time.process_time() - rows_start,
+            "wall_seconds": time.perf_counter() - wall0,
+        })
+        write_atomic(work.root / "run-stats.json",
+                     json.dumps(result.stats, indent=1, sort_keys=True).encode())
         return result
+
+    def _grade(self, todo: list[Submission], state: dict[str, str],
+               records: dict[tuple[str, str], SubmissionRecord], releases: dict[str, bytes],
+               work: WorkCourse, db: Any, cells: dict[str, Any], result: GradeResult) -> None:
+        """Send every submission in ``todo`` to the engine; store each result as it comes."""
+        bar = self._progress_bar(len(todo))
+        version = grader_version()
+        template = work.template() if self.context.db_url is None else None
+        peaks: dict[str, float] = {}
+        seconds: list[float] = []
+        try:
+            with Engine(self.jobs, self.scheduler) as engine:
+                shared_context = engine.share(self.context)
+                bundles = {}
+                for name in sorted({s.assignment for s in todo}):
+                    notebook = next(s.notebook for s in todo if s.assignment == name)
+                    bundles[name] = engine.share(AssignmentBundle(name, notebook,
+                                                                  releases[name], template))
+                futures = {}
+                for sub in todo:
+                    kind = FEEDBACK if state[sub.label] == "feedback" else GRADE
+                    prior = records.get((sub.student, sub.assignment))
+                    task = SubmissionTask(
+                        sub.student, sub.assignment, sub.notebook, sub.key, kind,
+                        raw=sub.raw if kind == GRADE else b"", timestamp=sub.timestamp,
+                        prior=prior, grader=version,
+                        autograded=(self._autograded_path(sub, work).read_bytes()
+                                    if kind == FEEDBACK else None))
+                    manual = prior.manual_state() if prior else "-"
+                    key = f"convkit-{kind}-{sub.label}-{sub.key[:16]}-{manual}"
+                    futures[engine.submit(run_task, task, bundles[sub.assignment],
+                                          shared_context, key=key)] = sub
+                for future, outcome in engine.results(futures):
+                    sub = futures[future]
+                    bar.set_postfix_str(sub.label, refresh=False)
+                    self._collect(sub, outcome, work, db, records, cells, result)
+                    if isinstance(outcome, SubmissionResult):
+                        peaks[outcome.worker] = max(peaks.get(outcome.worker, 0.0),
+                                                    outcome.peak_rss_mb)
+                        seconds.append(outcome.seconds)
+                    bar.update(1)
+                result.stats["workers"] = engine.workers
+        finally:
+            bar.close()
+        result.stats["worker_peak_rss_mb"] = peaks
+        result.stats["task_seconds"] = sum(seconds)
+
+    def _collect(self, sub: Submission, outcome: SubmissionResult | TaskCrashed,
+                 work: WorkCourse, db: Any, records: dict[tuple[str, str], SubmissionRecord],
+                 cells: dict[str, Any], result: GradeResult) -> None:
+        """Store one task's result: gradebook, pages, notebooks, then the done marker."""
+        if isinstance(outcome, TaskCrashed):
+            self._failed(sub, work, cells, result, "the grading task failed", str(outcome))
+            return
+        if outcome.status == UNGRADABLE:
+            sub.status, sub.reason = UNGRADABLE, outcome.reason
+            self._write_problem(sub, cells)
+            self._write_marker(sub, work, {"status": UNGRADABLE, "reason": outcome.reason})
+            result.regraded += 1
+            return
+        if outcome.status != GRADED or outcome.record is None:
+            self._failed(sub, work, cells, result, outcome.reason, outcome.log)
+            return
+        record = outcome.record
+        if self.context.db_url is None:
+            write_record(db, record)  # the worker's private gradebook -> OUT_DIR/gradebook.db
+        records[record.label] = record
+        if outcome.kind == GRADE:
+            folder = work.submitted(sub.student, sub.assignment)
+            _replace(folder / f"{sub.notebook}.ipynb", outcome.submitted or b"")
+            if sub.timestamp is not None:
+                _replace(folder / "timestamp.txt", sub.timestamp)
+            else:
+                (folder / "timestamp.txt").unlink(missing_ok=True)
+            _replace(self._autograded_path(sub, work), outcome.autograded or b"")
+            result.regraded += 1
+            result.sandbox_runs += outcome.sandbox_runs
+            marker = {"questions": list(outcome.questions), "notes": list(outcome.notes)}
+        else:
+            marker = dict(self._marker(sub, work) or {})
+            result.refreshed += 1
+        page = outcome.feedback or b""
+        _replace(work.feedback(sub.student, sub.assignment) / f"{sub.notebook}.html", page)
+        _replace(self._feedback_path(sub), page)
+        marker.update({"status": GRADED, "manual": record.manual_state()})
+        self._write_marker(sub, work, marker)
 
     def _progress_bar(self, total: int):
         from tqdm import tqdm
@@ -301,90 +397,55 @@ class Grader:
         return tqdm(total=total, desc="grading", unit="notebook", file=sys.stderr,
                     disable=not self.progress, dynamic_ncols=True, leave=True)
 
-    # one submission ----------------------------------------------------------------------------
-    def _prepare_submission(self, sub: Submission, release: dict[str, Any], release_hash: str,
-                            work: WorkCourse) -> None:
-        normalized = normalize_notebook(parse_notebook(sub.raw or b""))
-        sub.rebuilt = rebuild(normalized, release)
-        sub.jobs = question_jobs(sub.rebuilt.notebook, sub.rebuilt.findings, student=sub.student,
-                                 assignment=sub.assignment, settings=self.settings)
-        sub.key = _submission_key(sub, self.settings, release_hash)
-        folder = work.submitted(sub.student, sub.assignment)
-        text = nbformat.writes(normalized).encode("utf-8")
-        target = folder / f"{sub.notebook}.ipynb"
-        if not target.is_file() or target.read_bytes() != text:
-            write_atomic(target, text)
-        stamp = folder / "timestamp.txt"
-        if sub.timestamp is not None:
-            if not stamp.is_file() or stamp.read_bytes() != sub.timestamp:
-                write_atomic(stamp, sub.timestamp)
-        else:
-            stamp.unlink(missing_ok=True)
-
-    def _done_marker(self, sub: Submission, work: WorkCourse) -> Path:
+    # one submission's files ------------------------------------------------------------------
+    def _marker_path(self, sub: Submission, work: WorkCourse) -> Path:
         return work.root / "done" / sub.student / f"{sub.assignment}.json"
+
+    def _marker(self, sub: Submission, work: WorkCourse) -> dict[str, Any] | None:
+        try:
+            marker = json.loads(self._marker_path(sub, work).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return marker if isinstance(marker, dict) and marker.get("key") == sub.key else None
+
+    def _write_marker(self, sub: Submission, work: WorkCourse, marker: dict[str, Any]) -> None:
+        marker = {**marker, "key": sub.key}
+        write_atomic(self._marker_path(sub, work),
+                     json.dumps(marker, sort_keys=True).encode("utf-8"))
 
     def _feedback_path(self, sub: Submission) -> Path:
         return self.out_dir / "feedback" / sub.student / sub.assignment / f"{sub.notebook}.html"
 
-    def _state(self, sub: Submission, work: WorkCourse) -> str:
+    def _autograded_path(self, sub: Submission, work: WorkCourse) -> Path:
+        return work.autograded(sub.student, sub.assignment) / f"{sub.notebook}.ipynb"
+
+    def _state(self, sub: Submission, work: WorkCourse, marker: dict[str, Any] | None,
+               records: dict[tuple[str, str], SubmissionRecord]) -> str:
         """``"done"`` (nothing to do), ``"feedback"`` (only a person's grading changed since the
-        feedback was written) or ``"todo"`` (autograde and feedback)."""
-        try:
-            done = json.loads(self._done_marker(sub, work).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        feedback was written) or ``"todo"`` (grade it)."""
+        if marker is None:
             return "todo"
-        graded = work.autograded(sub.student, sub.assignment) / f"{sub.notebook}.ipynb"
-        if done.get("key") != sub.key or not graded.is_file():
+        if marker.get("status") == UNGRADABLE:
+            return "done"
+        record = records.get((sub.student, sub.assignment))
+        if record is None or not self._autograded_path(sub, work).is_file():
             return "todo"
-        if done.get("manual") != self._manual.get(sub.label):
+        if marker.get("manual") != record.manual_state():
             return "feedback"
         return "done" if self._feedback_path(sub).is_file() else "feedback"
 
-    def _autograde(self, sub: Submission, work: WorkCourse) -> bool:
-        """nbgrader autograde of one submission (verdicts come from the cache); True if done."""
-        self._done_marker(sub, work).unlink(missing_ok=True)
-        result = work.api().autograde(sub.assignment, sub.student, force=True, create=True)
-        if not result["success"]:
-            self._failed(sub, work, result)
-        return bool(result["success"])
-
-    def _feedback(self, assignment: str, subs: Sequence[Submission], work: WorkCourse) -> None:
-        """nbgrader generate_feedback for ``subs`` (one assignment) in one call; publish pages."""
-        api = work.api()
-        wanted = {sub.student for sub in subs}
-        graded = work.root / "autograded"
-        others = sorted(p.parent.name for p in graded.glob(f"*/{assignment}")
-                        if p.parent.name not in wanted)
-        for sub in subs:
-            shutil.rmtree(work.feedback(sub.student, assignment), ignore_errors=True)
-        saved = api.coursedir.student_id_exclude
-        api.coursedir.student_id_exclude = ",".join(others)
-        try:
-            result = api.generate_feedback(assignment, None, force=True)
-        finally:
-            api.coursedir.student_id_exclude = saved
-        manual = _manual_states(work, subs)  # as the next run will find it
-        for sub in subs:
-            page = work.feedback(sub.student, assignment) / f"{sub.notebook}.html"
-            if page.is_file():
-                publish(page, self._feedback_path(sub))
-                marker = {"key": sub.key, "manual": manual.get(sub.label)}
-                write_atomic(self._done_marker(sub, work), json.dumps(marker).encode())
-            else:
-                self._failed(sub, work, result)
-
-    def _failed(self, sub: Submission, work: WorkCourse, result: dict[str, Any]) -> None:
-        log = work.root / "logs" / sub.student / f"{sub.assignment}.log"
-        text = (result.get("log") or "") + "\n" + (result.get("error") or "")
-        write_atomic(log, text.encode("utf-8"))
+    def _failed(self, sub: Submission, work: WorkCourse, cells: dict[str, Any],
+                result: GradeResult, reason: str, log: str) -> None:
+        path = work.root / "logs" / sub.student / f"{sub.assignment}.log"
+        write_atomic(path, f"{reason}\n{log}".encode())
         sub.status = UNGRADABLE
         sub.reason = ("the grader failed on this notebook (an internal error, not your fault; "
-                      f"the instructor's log is {log})")
-        self.log(f"error: nbgrader failed on {sub.label}: see {log}")
-        self._write_problem(sub, work)
+                      f"the instructor's log is {path})")
+        self.log(f"error: {reason} on {sub.label}: see {path}")
+        result.failed += 1
+        self._write_problem(sub, cells)
 
-    def _write_problem(self, sub: Submission, work: WorkCourse) -> None:
+    def _write_problem(self, sub: Submission, cells: dict[str, Any]) -> None:
         name = sub.notebook or "submission"
         headline = {UNGRADABLE: "Your notebook could not be graded.",
                     NOT_SUBMITTED: "No notebook was handed in for this assignment.",
@@ -392,122 +453,70 @@ class Grader:
         write_problem_page(
             self.out_dir / "feedback" / sub.student / sub.assignment / f"{name}.html",
             student=sub.student, assignment=sub.assignment, notebook=name,
-            max_score=self._assignment_max(sub.assignment, work),
+            max_score=_maxima(cells, sub.assignment)[0],
             headline=headline.get(sub.status, "Not graded."), reason=sub.reason,
             advice=ADVICE.get(sub.status, ADVICE["ungradable"]))
 
-    def _assignment_max(self, assignment: str, work: WorkCourse) -> float:
-        from nbgrader.api import Gradebook, MissingEntry
-
-        if not work.db_path.exists():
-            return 0.0
-        with Gradebook(f"sqlite:///{work.db_path}") as gradebook:
-            try:
-                return float(gradebook.find_assignment(assignment).max_score)
-            except MissingEntry:
-                return 0.0
-
     # the table -------------------------------------------------------------------------------
-    def _rows(self, subs: Sequence[Submission], work: WorkCourse,
-              cache: VerdictCache) -> list[GradeRow]:
-        from nbgrader.api import Gradebook, MissingEntry
-
+    def _rows(self, subs: Sequence[Submission],
+              records: dict[tuple[str, str], SubmissionRecord], cells: dict[str, Any],
+              markers: dict[str, dict[str, Any] | None], work: WorkCourse) -> list[GradeRow]:
         rows = []
-        with Gradebook(f"sqlite:///{work.db_path}") as gradebook:
-            maxima: dict[str, tuple[float, float]] = {}
-            for sub in subs:
-                if sub.assignment not in maxima:
-                    maxima[sub.assignment] = _assignment_maxima(gradebook, sub.assignment)
-                total_max, auto_max = maxima[sub.assignment]
-                if sub.status != GRADED:
-                    rows.append(GradeRow(sub.student, sub.assignment, 0.0, total_max, 0.0,
-                                         auto_max, 0.0, sub.status, "", sub.reason))
-                    continue
-                try:
-                    notebook = gradebook.find_submission_notebook(sub.notebook, sub.assignment,
-                                                                  sub.student)
-                except MissingEntry:
-                    rows.append(GradeRow(sub.student, sub.assignment, 0.0, total_max, 0.0,
-                                         auto_max, 0.0, UNGRADABLE, "",
-                                         "missing from the gradebook"))
-                    continue
-                rows.append(self._graded_row(sub, notebook, cache))
+        for sub in subs:
+            total_max, auto_max = _maxima(cells, sub.assignment)
+            record = records.get((sub.student, sub.assignment))
+            if sub.status != GRADED:
+                rows.append(GradeRow(sub.student, sub.assignment, 0.0, total_max, 0.0,
+                                     auto_max, 0.0, sub.status, "", sub.reason))
+                continue
+            marker = self._marker(sub, work) or markers.get(sub.label)
+            if record is None or marker is None:
+                rows.append(GradeRow(sub.student, sub.assignment, 0.0, total_max, 0.0,
+                                     auto_max, 0.0, UNGRADABLE, "",
+                                     "missing from the gradebook"))
+                continue
+            rows.append(_graded_row(record, cells.get(sub.assignment, {}), marker))
         return rows
 
-    def _graded_row(self, sub: Submission, notebook: Any, cache: VerdictCache) -> GradeRow:
-        order = graded_names(sub.rebuilt.notebook) if sub.rebuilt else []
-        auto: dict[str, tuple[float, float]] = {}
-        auto_score = auto_max = pending = 0.0
-        for grade in notebook.grades:
-            cell = grade.cell
-            if cell.cell_type == "code":
-                auto[grade.name] = (float(grade.score), float(grade.max_score))
-                auto_score += float(grade.score)
-                auto_max += float(grade.max_score)
-            if cell.cell_type != "code" and grade.manual_score is None \
-                    and grade.auto_score is None:  # a written answer nobody has graded yet
-                pending += float(grade.max_score)
-        penalty = float(notebook.late_submission_penalty or 0.0)
-        questions = []
-        for name in order:
-            score, maximum = auto.get(f"test_{name}", (0.0, 0.0))
-            questions.append(f"{name} {score:g}/{maximum:g}")
-        notes = []
-        for job in sub.jobs:
-            verdict = cache.get(job.key)
-            if verdict is not None and _noteworthy(verdict):
-                notes.append(f"{job.name}: {_short(verdict.headline)}")
-        if penalty:
-            notes.append(f"late penalty {penalty:g}")
-        return GradeRow(sub.student, sub.assignment, float(notebook.score) - penalty,
-                        float(notebook.max_score), auto_score, auto_max, pending, GRADED,
-                        "; ".join(questions), "; ".join(notes))
+
+def _graded_row(record: SubmissionRecord, cells: dict[str, tuple[float, str]],
+                marker: dict[str, Any]) -> GradeRow:
+    auto: dict[str, tuple[float, float]] = {}
+    auto_score = auto_max = pending = total = maximum = 0.0
+    for grade in record.grades:
+        max_score, cell_type = cells.get(grade.name, (0.0, "code"))
+        total += grade.score
+        maximum += max_score
+        if cell_type == "code":
+            auto[grade.name] = (grade.score, max_score)
+            auto_score += grade.score
+            auto_max += max_score
+        elif grade.manual_score is None and grade.auto_score is None:
+            pending += max_score  # a written answer nobody has graded yet
+    penalty = float(record.late_penalty or 0.0)
+    questions = []
+    for name in marker.get("questions", []):
+        score, top = auto.get(f"test_{name}", (0.0, 0.0))
+        questions.append(f"{name} {score:g}/{top:g}")
+    notes = list(marker.get("notes", []))
+    if penalty:
+        notes.append(f"late penalty {penalty:g}")
+    return GradeRow(record.student, record.assignment, total - penalty, maximum, auto_score,
+                    auto_max, pending, GRADED, "; ".join(questions), "; ".join(notes))
 
 
-def _manual_states(work: WorkCourse, subs: Sequence[Submission]) -> dict[str, str]:
-    """A hash per submission of what a person graded (manual scores, extra credit, comments).
-
-    Part of the "already done" test: after written answers are graded in formgrader, the
-    next run regenerates exactly the feedback pages that changed.
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-
-    states: dict[str, str] = {}
-    if not work.db_path.exists():
-        return states
-    with Gradebook(f"sqlite:///{work.db_path}") as gradebook:
-        for sub in subs:
-            if sub.status != GRADED:
-                continue
-            try:
-                notebook = gradebook.find_submission_notebook(sub.notebook, sub.assignment,
-                                                              sub.student)
-            except MissingEntry:
-                continue
-            items = sorted([(g.name, g.manual_score, g.extra_credit) for g in notebook.grades]
-                           + [(c.name, c.manual_comment, None) for c in notebook.comments],
-                           key=repr)
-            states[sub.label] = hashlib.sha256(repr(items).encode()).hexdigest()[:16]
-    return states
+def _maxima(cells: dict[str, Any], assignment: str) -> tuple[float, float]:
+    """(every point, the autograded points) of an assignment (0, 0 when unknown)."""
+    mine = cells.get(assignment, {})
+    return (sum(m for m, _ in mine.values()),
+            sum(m for m, kind in mine.values() if kind == "code"))
 
 
-def _assignment_maxima(gradebook: Any, assignment: str) -> tuple[float, float]:
-    from nbgrader.api import MissingEntry
-
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically unless it already holds ``data``."""
     try:
-        item = gradebook.find_assignment(assignment)
-    except MissingEntry:
-        return 0.0, 0.0
-    auto = sum(float(cell.max_score) for nb in item.notebooks for cell in nb.grade_cells
-               if cell.cell_type == "code")
-    return float(item.max_score), auto
-
-
-def _noteworthy(verdict: QuestionVerdict) -> bool:
-    return verdict.status == NOT_GRADED or (verdict.status != PASS
-                                            and verdict.mistake in _NOTEWORTHY)
-
-
-def _short(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data)

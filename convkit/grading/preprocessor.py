@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,11 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float, Integer, Unicode
+from traitlets import Float, Instance, Integer, List, Unicode
 
 from convkit.grading.cache import VerdictCache
-from convkit.grading.jobs import GradingSettings, question_jobs, verdict_for
+from convkit.grading.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingContext
+from convkit.grading.jobs import question_jobs, verdict_for
 from convkit.grading.rebuild import Finding, question_of, rebuild
 from convkit.grading.seeds import resolve_salt
 from convkit.grading.verdicts import FAIL, PASS, QuestionVerdict
@@ -82,31 +84,49 @@ class RebuildFromRelease(NbGraderPreprocessor):
 
 
 class SandboxChecks(NbGraderPreprocessor):
-    """Decide every test cell out of process and write the verdicts as the cells' outputs."""
+    """Decide every test cell out of process and write the verdicts as the cells' outputs.
 
+    Its settings form one :class:`~convkit.grading.context.GradingContext`: either given
+    whole (``context``, what a grading task does) or built from the traitlets below (what
+    plain ``nbgrader autograde`` from ``autograder/`` does).
+    """
+
+    context = Instance(GradingContext, allow_none=True,
+                       help="The run's grading context (overrides the settings below)"
+                       ).tag(config=True)
     salt = Unicode("", help="Salt of the per-student hidden inputs "
                             "(default: $CONVKIT_GRADING_SALT, else a public default)"
                    ).tag(config=True)
-    timeout = Float(10.0, help="Wall-clock seconds per graded function").tag(config=True)
-    memory_mb = Integer(0, help="Sandbox memory limit in MB (0: the sandbox's default)"
-                        ).tag(config=True)
+    timeout = Float(DEFAULT_TIMEOUT, help="Wall-clock seconds per graded function"
+                    ).tag(config=True)
+    memory_mb = Integer(DEFAULT_MEMORY_MB, help="Sandbox memory limit in MB").tag(config=True)
+    course_root = Unicode("", help="The course folder (default: CourseDirectory.root)"
+                          ).tag(config=True)
+    protected = List(Unicode(), help="More folders the student's code must never see "
+                                     "(the course root always is)").tag(config=True)
     cache_dir = Unicode("", help="Folder of cached verdicts (empty: no cache)").tag(config=True)
 
-    def settings(self) -> GradingSettings:
-        return GradingSettings(resolve_salt(self.salt or None), self.timeout,
-                               self.memory_mb or None)
+    def grading_context(self) -> GradingContext:
+        """The context this preprocessor grades with."""
+        if self.context is not None:
+            return self.context
+        course = self.config.CourseDirectory
+        root = self.course_root or (course.root if "root" in course else os.getcwd())
+        return GradingContext(course_root=root, salt=resolve_salt(self.salt or None),
+                              timeout=self.timeout, memory_mb=self.memory_mb,
+                              protected=tuple(self.protected))
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]):
         student, assignment, _notebook = _nbgrader_info(resources)
         meta = nb.metadata.get(META_KEY, {})
         findings = [Finding.from_dict(item) for item in meta.get("findings", [])]
-        settings = self.settings()
+        context = self.grading_context()
         cache = VerdictCache(self.cache_dir) if self.cache_dir else None
         verdicts: dict[str, QuestionVerdict] = {}
         computed = 0
         for job in question_jobs(nb, findings, student=student, assignment=assignment,
-                                 settings=settings):
-            verdicts[job.name], cached = verdict_for(job, settings, cache)
+                                 context=context):
+            verdicts[job.name], cached = verdict_for(job, context, cache)
             computed += not cached
         if computed and cache is not None:
             self.log.info("computed %d verdict(s) that were not cached", computed)
@@ -121,7 +141,8 @@ class SandboxChecks(NbGraderPreprocessor):
                 cell.outputs = verdict_outputs(verdicts.get(name), name)
         nb.metadata[META_KEY] = {
             "findings": [f.to_dict() for f in findings],
-            "verdicts": {name: {"status": v.status, "headline": v.headline}
+            "verdicts": {name: {"status": v.status, "headline": v.headline,
+                                "mistake": v.mistake}
                          for name, v in verdicts.items()},
         }
         return nb, resources
