@@ -300,3 +300,12 @@ def test_refuses_to_overwrite_the_grades(out_dir: Path) -> None:
     before = (out_dir / "grades.csv").read_bytes()
     bad(run_export(out_dir, "--out", out_dir / "grades.csv"), "--out", "the grades file itself")
     assert (out_dir / "grades.csv").read_bytes() == before
+
+
+def test_neutralise_every_formula_start() -> None:
+    from convkit.grading.export import neutralise
+
+    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\0x"):
+        assert neutralise(text) == "'" + text
+    for text in ("Ada", "", "1-2", "a=b", "'=quoted already"):
+        assert neutralise(text) == text

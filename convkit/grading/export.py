@@ -29,7 +29,7 @@ student with no grades exports 0 for every assignment, as nbgrader counts a
 missing submission; a graded student missing from the roster is reported, and
 kept in ``wide`` but refused in ``canvas``/``moodle`` (the LMS could not tell who
 they are). Text cells that a spreadsheet would run as a formula (starting with
-``= + - @``, a tab or a carriage return) get a leading ``'``.
+``= + - @``, a tab, a carriage return or NUL) get a leading ``'``.
 
 Examples
 --------
@@ -80,8 +80,9 @@ GRADES_COLUMNS = ("student", "assignment", "score", "max_score")
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
 MOODLE_IDENTITY = ("Full name", "ID number", "Email address")
-#: a text cell starting with one of these is read as a formula by spreadsheets (OWASP)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: a text cell starting with one of these is read as a formula by spreadsheets (OWASP ASVS
+#: 1.2.10 lists = + - @ tab and NUL; a carriage return acts like the tab in Excel)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 #: decimal places kept in points (half and third points survive; float noise does not)
 DECIMALS = 4
 
