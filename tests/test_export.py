@@ -309,3 +309,15 @@ def test_neutralise_every_formula_start() -> None:
         assert neutralise(text) == "'" + text
     for text in ("Ada", "", "1-2", "a=b", "'=quoted already"):
         assert neutralise(text) == text
+
+
+def test_roster_separated_by_semicolons(out_dir: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student;name\nada;Ada\n", encoding="utf-8")
+    bad(run_export(out_dir, "--roster", roster, "--out", tmp_path / "x.csv"),
+        "--roster", "no 'student' column", "separated by semicolons")
+
+
+def test_nothing_to_export(tmp_path: Path) -> None:
+    write_grades_csv([], tmp_path / "grades.csv")
+    bad(run_export(tmp_path, "--out", tmp_path / "x.csv"), "GRADES", "no grades to export")

@@ -255,6 +255,9 @@ def read_gradebook(path: Path, *, only: Sequence[str] = ()) -> Gradebook:
         if row.get("status") == UNGRADABLE:
             ungradable.append(f"{student}/{assignment}")
     assignments = _course_order(maxima)
+    if not assignments:
+        raise ExportError(f"GRADES {path}: no grades to export (no row of an assignment of "
+                          "the course)")
     if only:
         wrong = [a for a in only if a not in maxima]
         if wrong:
@@ -297,8 +300,11 @@ def read_roster(path: Path) -> dict[str, RosterEntry]:
     path = Path(path)
     names, rows = _read_csv(path, "--roster")
     if "student" not in names:
+        hint = ("; is it separated by semicolons? save it as comma-separated CSV"
+                if any(";" in n for n in names) else "")
         raise ExportError(f"--roster {path}: no 'student' column (the nbgrader id, i.e. the "
-                          f"submission's folder name); found {', '.join(n for n in names if n)}")
+                          f"submission's folder name); found {', '.join(n for n in names if n)}"
+                          + hint)
     roster: dict[str, RosterEntry] = {}
     seen: dict[tuple[str, str], int] = {}
     for line, row in enumerate(rows, start=2):
