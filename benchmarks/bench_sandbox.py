@@ -46,6 +46,20 @@ def median_seconds(action, repeats: int = REPEATS) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def interleaved(actions: dict, repeats: int = REPEATS) -> dict:
+    """Like :func:`median_seconds` for several actions run in turn, so that a change of
+    load on a shared machine hits them alike (for the with/without comparisons)."""
+    walls: dict = {name: [] for name in actions}
+    cpus: dict = {name: [] for name in actions}
+    for _ in range(repeats):
+        for name, action in actions.items():
+            wall, cpu = median_seconds(action, 1)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    return {name: (statistics.median(walls[name]), statistics.median(cpus[name]))
+            for name in actions}
+
+
 def interpreter(code: str) -> None:
     subprocess.run([sys.executable, "-I", "-c", code], check=True)
 
@@ -61,15 +75,25 @@ def main() -> None:
     forty = [SimpleNamespace(args=(rng.random((40, 40)), rng.random((5, 5))))
              for _ in range(40)]
     sandbox(one)  # warm the file cache
+    compared = interleaved({
+        "sandbox, 1 case (40x40, 3x3)": lambda: sandbox(one),
+        "sandbox, 1 case, namespaces off": lambda: sandbox(one, _namespaces=False),
+        "sandbox with cv2 allowed, 1 case": lambda: sandbox(one, allowed_modules=("cv2",)),
+        "sandbox with cv2 allowed, 1 case, namespaces off":
+            lambda: sandbox(one, allowed_modules=("cv2",), _namespaces=False),
+    })
     rows = [
         ("`python -I -c pass`", median_seconds(lambda: interpreter("pass"))),
         ("`python -I -c 'import numpy'`", median_seconds(lambda: interpreter("import numpy"))),
-        ("sandbox, 1 case (40x40, 3x3)", median_seconds(lambda: sandbox(one))),
         ("sandbox, 40 cases (40x40, 5x5)", median_seconds(lambda: sandbox(forty))),
-        ("sandbox with cv2 allowed, 1 case",
-         median_seconds(lambda: sandbox(one, allowed_modules=("cv2",)))),
+        *compared.items(),
     ]
     layers = run_in_sandbox([VECTORISED], "im_conv", one).layers
+    named = dict(rows)
+    extra = [named["sandbox, 1 case (40x40, 3x3)"][i] - named["sandbox, 1 case, namespaces off"][i]
+             for i in (0, 1)]
+    extra_cv2 = [named["sandbox with cv2 allowed, 1 case"][i]
+                 - named["sandbox with cv2 allowed, 1 case, namespaces off"][i] for i in (0, 1)]
     table = "\n".join(f"| {what} | {wall * 1000:.0f} ms | {cpu * 1000:.0f} ms |"
                       for what, (wall, cpu) in rows)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
@@ -87,6 +111,13 @@ times grow with the load, CPU times much less).
 One graded function of one student is one run: a fresh process that imports NumPy,
 locks itself down, runs the answer cells and calls the function on every case. The
 CPU time is what a run costs; on an idle machine the wall-clock time is close to it.
+
+The namespaces (a private root holding only the interpreter, the packages and the run's
+folder; its own `/proc`, PID, network and IPC namespaces; one extra fork) cost
+{extra[0] * 1000:+.0f} ms wall-clock and {extra[1] * 1000:+.0f} ms CPU per run
+({extra_cv2[0] * 1000:+.0f} ms and {extra_cv2[1] * 1000:+.0f} ms with cv2 allowed), the
+difference between the rows with and without them (run in turn, medians; within the noise
+of a shared machine when small).
 """)
     for what, (wall, cpu) in rows:
         print(f"{what}: {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU")

@@ -455,8 +455,16 @@ def _package_paths(imported: set) -> set:
     import sysconfig
 
     stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
-    entries = sorted({os.path.realpath(entry) for entry in sys.path if entry},
+    entries = sorted({os.path.realpath(entry) for entry in sys.path if entry} - {stdlib},
                      key=len, reverse=True)
+    real_folder: dict = {}  # resolving each module's file costs; its folder is shared
+
+    def resolve(path):
+        folder, name = os.path.split(path)
+        if folder not in real_folder:
+            real_folder[folder] = os.path.realpath(folder)
+        return os.path.join(real_folder[folder], name)
+
     paths = {stdlib}
     for name in imported:
         module = sys.modules.get(name)
@@ -464,25 +472,28 @@ def _package_paths(imported: set) -> set:
         if getattr(module, "__file__", None):
             files.append(module.__file__)
         for path in files:
-            if not isinstance(path, str):
+            if not isinstance(path, str) or not path.startswith("/"):
                 continue
-            path = os.path.realpath(path)
+            path = resolve(path)
             if path == stdlib or path.startswith(stdlib + "/"):
                 continue
             for entry in entries:
-                if path.startswith(entry + "/") and entry != stdlib:
-                    top = path[len(entry) + 1:].split("/")[0]
-                    paths.add(os.path.join(entry, top))
+                if path.startswith(entry + "/"):
+                    paths.add(os.path.join(entry, path[len(entry) + 1:].split("/")[0]))
                     break
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as handle:
             for line in handle:
                 fields = line.split(None, 5)
                 if len(fields) == 6 and fields[5].startswith("/") and ".so" in fields[5]:
-                    paths.add(os.path.dirname(os.path.realpath(fields[5].strip())))
+                    paths.add(os.path.dirname(resolve(fields[5].strip())))
     except OSError:
         pass
-    return paths
+    outermost = set()  # a folder inside a kept one needs no mount of its own
+    for path in sorted(paths):
+        if not any(path.startswith(kept + "/") for kept in outermost):
+            outermost.add(path)
+    return outermost
 
 
 def _private_root(workdir: str, keep: set, hidden: list, own_pids: bool) -> bool:
