@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -21,8 +22,9 @@ from convkit.checking import comparing, models, picture
 from convkit.checking.diagnosing import diagnose as _diagnose
 from convkit.checking.diagnosing import diagnose_array
 from convkit.checking.running import check as _check
+from convkit.checking.running import forbidden_uses
 from convkit.checking.types import Case, Unserializable, Verdict
-from convkit.course import assignment
+from convkit.course import ASSIGNMENTS, assignment
 from convkit.exercises import window_choice
 
 pytestmark = pytest.mark.filterwarnings(
@@ -125,7 +127,9 @@ RIGHT: dict[str, list[Callable[..., Any]]] = {
     "convolve": [core.convolve, loop_convolve,
                  lambda im, k: scipy.signal.convolve2d(im, k, mode="valid").astype(np.float64)],
     "box_blur_kernel": [lambda n: np.ones((n, n)) / n**2],
-    "sharpen_kernel": [exercises.get("sharpen_kernel").reference],
+    "sharpen_kernel": [exercises.get("sharpen_kernel").reference, lambda b: 2.0 * np.pad(
+        np.ones((1, 1)), ((b.shape[0] // 2, (b.shape[0] - 1) // 2),
+                          (b.shape[1] // 2, (b.shape[1] - 1) // 2))) - b],
     "gradient_magnitude": [lambda gx, gy: np.sqrt(gx**2.0 + gy**2.0)],
     "opencv_im_conv": [cv_im_conv, lambda im, k: cv_im_conv(im, k, anchor_zero=True)],
     "opencv_convolve": [lambda im, k: cv_im_conv(im, k, flip=True),
@@ -254,10 +258,15 @@ def test_conv_cases_include_the_designed_traps(name, hidden):
 
 @pytest.mark.parametrize("name", list(RIGHT))
 def test_right_implementations_pass_every_case(name, capsys):
+    ex = exercises.get(name)
     for func in RIGHT[name]:
-        check(name, func)
+        library = forbidden_uses(ex, func)  # convkit's and SciPy's own functions
+        if not library:
+            check(name, func)
+        assert first_failure(name, func) is None
         for seed in SEEDS:
-            check(name, func, hidden=True, seed=seed)
+            if not library:
+                check(name, func, hidden=True, seed=seed)
             assert first_failure(name, func, hidden=True, seed=seed) is None
     assert "passed" in capsys.readouterr().out
 
@@ -384,7 +393,10 @@ def test_im_conv_mistakes_are_named(wrong, mistake, words, hidden):
     assert verdict.message.splitlines()[0].startswith("im_conv: ")
     with pytest.raises(AssertionError) as info:
         check("im_conv", wrong, hidden=hidden, seed=11)
-    assert str(info.value).splitlines()[0] == verdict.message.splitlines()[0]
+    if forbidden_uses(exercises.get("im_conv"), wrong):  # SciPy: refused before any case
+        assert "scipy is not allowed" in str(info.value)
+    else:
+        assert str(info.value).splitlines()[0] == verdict.message.splitlines()[0]
 
 
 def test_integer_truncation_on_an_integer_image():
@@ -860,3 +872,208 @@ def test_hidden_cases_are_valid_inputs_for_many_seeds(name: str) -> None:
             im, kernel = case.args[0], case.args[1]
             assert kernel.shape[0] <= im.shape[0] and kernel.shape[1] <= im.shape[1], (seed, case)
             reference(name, case)  # raises if the reference refuses the input
+
+
+# --------------------------------------------------------------------------------------------
+# graded for real: the sandbox, the rubric's partial credit, probing in the feedback
+# --------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _grade(name: str, *sources: str, student: str = "ada"):
+    from convkit.grading.context import GradingContext
+    from convkit.grading.verdicts import grade_question
+
+    context = GradingContext(course_root=ROOT, salt="exercise-tests", timeout=20)
+    return grade_question(name, list(sources), student=student,
+                          assignment=exercises.get(name).assignment, context=context)
+
+
+IM_CONV_IN_INPUT_DTYPE = '''\
+def im_conv(im, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((im.shape[0] - kh + 1, im.shape[1] - kw + 1), dtype=im.dtype)
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(im[r:r + kh, c:c + kw] * kernel)
+    return out
+'''
+
+IM_CONV_MODIFIES_ITS_INPUT = '''\
+def im_conv(im, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((im.shape[0] - kh + 1, im.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(im[r:r + kh, c:c + kw] * kernel)
+    im[0, 0] = 0
+    return out
+'''
+
+IM_CONV_SQUARE_ONLY = '''\
+def im_conv(im, kernel):
+    k = kernel.shape[0]  # as if every kernel were square
+    out = np.zeros((im.shape[0] - k + 1, im.shape[1] - k + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(im[r:r + k, c:c + k] * kernel)
+    return out
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("source", "missed"), [
+    (IM_CONV_IN_INPUT_DTYPE, {"form", "integer"}),
+    (IM_CONV_MODIFIES_ITS_INPUT, {"unmodified"}),
+    (IM_CONV_SQUARE_ONLY, {"form", "non_square"}),
+])
+def test_partly_right_answers_earn_the_criteria_they_meet(source, missed):
+    verdict = _grade("im_conv", source)
+    assert 0 < verdict.score < verdict.max_score == 5, verdict.details
+    assert {c["id"] for c in verdict.criteria if not c["met"]} == missed
+    assert verdict.score == sum(c["points"] for c in verdict.criteria if c["met"])
+    assert verdict.partial and f"Points: {verdict.score:g} of 5" in verdict.details
+    for c in verdict.criteria:
+        assert ("✔ " if c["met"] else "✘ ") + c["title"] in verdict.details
+
+
+@pytest.mark.slow
+def test_a_right_answer_earns_everything_and_a_cheat_nothing():
+    ex = exercises.get("im_conv")
+    right = _grade("im_conv", ex.right.source)
+    assert right.passed and right.score == right.max_score == 5
+    assert all(c["met"] for c in right.criteria)
+    cheat = _grade("im_conv", ex.cheat.source)
+    assert cheat.score == 0 and not any(c["met"] for c in cheat.criteria)
+    assert cheat.mistake == "forbidden"
+    assert "The grader blocked: import of cv2" in cheat.details
+    assert "asks for your own implementation" in cheat.details
+
+
+SEED_LESSON_TRANSPOSED = '''\
+def im_conv(im, kernel):
+    image_w, image_h = im.shape  # the seed lesson's naming: width first
+    kernel_w, kernel_h = kernel.shape
+    out = np.zeros((image_h - kernel_h + 1, image_w - kernel_w + 1))
+    for y in range(image_h - kernel_h + 1):
+        for x in range(image_w - kernel_w + 1):
+            out[y, x] = np.sum(im[x:x + kernel_w, y:y + kernel_h] * kernel)
+    return out
+'''
+
+OFF_BY_ONE_WINDOW = '''\
+def im_conv(im, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((im.shape[0] - kh + 1, im.shape[1] - kw + 1))
+    for r in range(1, im.shape[0] - kh + 1):
+        for c in range(1, im.shape[1] - kw + 1):
+            out[r - 1, c - 1] = np.sum(im[r:r + kh, c:c + kw] * kernel)
+    return out
+'''
+
+FLATTENED = '''\
+def im_conv(im, kernel):
+    h, w = im.shape
+    kh, kw = kernel.shape
+    flat = np.convolve(im.ravel(), kernel.ravel(), mode="same").reshape(h, w)
+    return flat[:h - kh + 1, :w - kw + 1]
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("source", "mistake", "words"), [
+    (SEED_LESSON_TRANSPOSED, "transposed", ["rows and columns are swapped",
+                                            "`h, w = im.shape`"]),
+    (OFF_BY_ONE_WINDOW, "window_offset", ["your window is shifted",
+                                          "starts at im[r+1, c+1]"]),
+    (FLATTENED, "flattened_np_convolve", ["the image was flattened"]),
+    (exercises.get("im_conv").cheat.source, "forbidden", ["cv2 is not allowed",
+                                                          "own implementation"]),
+])
+def test_the_grader_names_what_used_to_be_not_right(source, mistake, words):
+    verdict = _grade("im_conv", source)
+    assert verdict.mistake == mistake, verdict.details
+    assert "the result is not right" not in verdict.headline
+    for word in words:
+        assert word in verdict.details, (word, verdict.details)
+
+
+@pytest.mark.slow
+def test_bens_im_conv_feedback_shows_the_kernel_his_function_applies():
+    verdict = _grade("im_conv", exercises.get("im_conv").wrong.source, student="ben_mistakes")
+    assert verdict.mistake == "flipped_kernel" and verdict.score == 0
+    assert ("your function applies [[6, 5, 4], [3, 2, 1]] where [[1, 2, 3], [4, 5, 6]] was "
+            "expected") in verdict.details
+    import io
+
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(io.BytesIO(verdict.picture))
+    assert pixels.shape[0] > 400  # two rows of panels: the results and the kernels
+
+
+def _lesson_namespace(assignment: str) -> dict[str, Any]:
+    """What a lesson's setup cell gives the student's kernel (the names answers may use)."""
+    namespace: dict[str, Any] = {"np": np}
+    if assignment == "03_kernel_flipping":
+        namespace["im_conv"] = core.im_conv
+    if assignment == "05_opencv":
+        namespace.update(cv2=cv2, im_conv=core.im_conv, convolve=core.convolve,
+                         correlate=core.correlate)
+    return namespace
+
+
+#: cheats that are safe to run in the test's own process (the others patch NumPy, spawn
+#: processes or need IPython); the file-reading cheat is left out: in the student's own
+#: kernel the instructor's file is readable, only the grader's sandbox can refuse it
+SAFE_CHEATS = ("window_choice", "flip_kernel", "im_conv", "convolve")
+
+
+def _what_the_check_says(ex, namespace) -> str:
+    try:
+        check(ex.name, namespace[ex.name])
+    except AssertionError as failure:
+        return str(failure).splitlines()[0].removeprefix(f"{ex.name}: ")
+    return "passed"
+
+
+def _sample_answers(student: str, assignment: str) -> dict[str, Any]:
+    which = {"ada_correct": "right", "ben_mistakes": "wrong", "finn_cheater": "cheat"}[student]
+    return {ex.name: getattr(ex, which) for ex in exercises.for_assignment(assignment)
+            if student != "finn_cheater" or ex.name in SAFE_CHEATS}
+
+
+AGREEMENT = [(student, a.name) for a in ASSIGNMENTS
+             for student in ("ada_correct", "ben_mistakes", "finn_cheater")
+             if _sample_answers(student, a.name)]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:this is only a warning")
+@pytest.mark.parametrize(("student", "assignment"), AGREEMENT)
+def test_the_visible_check_and_the_grader_agree_on_the_sample_class(student, assignment,
+                                                                   capsys):
+    todo = exercises.for_assignment(assignment)
+    answers = _sample_answers(student, assignment)
+    sources = [a.source for a in answers.values()]
+    namespace = _lesson_namespace(assignment)
+    for source in sources:  # the student's kernel runs the answer cells in order
+        exec(source, namespace)  # the sample class is trusted test data
+    for ex in todo:
+        if ex.name not in answers:
+            continue
+        said = _what_the_check_says(ex, namespace)
+        verdict = _grade(ex.name, *sources, student=student)
+        if said == "passed":
+            first = verdict.details.split("The first one:", 1)[-1]
+            assert verdict.passed or "(a hidden test)" in first.split("\n\n")[1], (
+                ex.name, verdict.details)
+        elif "is not allowed in this exercise" in said:
+            assert verdict.mistake == "forbidden" and verdict.score == 0
+            assert said.split(" is not")[0] in verdict.headline
+        else:
+            assert not verdict.passed and verdict.headline.endswith(said), (
+                ex.name, said, verdict.headline)
+        assert verdict.score == answers[ex.name].points, (ex.name, verdict.details)
+    capsys.readouterr()

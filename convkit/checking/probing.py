@@ -114,6 +114,28 @@ class ProbeReport:
     def right(self) -> bool:
         return self.relation == "the right kernel" and self.offset in (None, (0, 0))
 
+    def finding(self) -> tuple[str, str] | None:
+        """(mistake id, a headline) for the clearest thing probing found, or None."""
+        if self.flattened:
+            return "flattened", "the image was flattened (rows wrap around)."
+        if self.transposed_output:
+            return "transposed", "rows and columns are swapped."
+        if self.linear is False:
+            return "not_linear", ("your function is not linear: doubling the image does not "
+                                  "double the result.")
+        if self.relation and self.relation != "the right kernel":
+            return "applies_other_kernel", f"your function applies {self.relation}."
+        if self.offset not in (None, (0, 0)):
+            dr, dc = self.offset
+            return "window_offset", (f"your window is shifted: out[r, c] uses the window "
+                                     f"starting at {_start(dr, dc)}.")
+        if self.mode and self.mode != "valid mode":
+            return "wrong_mode", f"your output has {self.mode.split(' (')[0]}."
+        if self.saturation:
+            return "uint8", "uint8 results: " + self.saturation.split(": ")[0].replace(
+                "on a uint8 image it ", "it ") + "."
+        return None
+
     def applies_line(self) -> str:
         """``your function applies [[...]] where [[...]] was expected``."""
         if self.applied is None:
@@ -145,8 +167,8 @@ class ProbeReport:
             out.append(f"  {self.applies_line()}{relation}")
         if self.offset is not None and self.offset != (0, 0):
             dr, dc = self.offset
-            out.append(f"  its window is offset by {dr} row(s) and {dc} column(s) from where "
-                       "valid mode puts it (the window at (r, c) starts at im[r, c])")
+            out.append(f"  its window is offset by {dr} row(s) and {dc} column(s): out[r, c] "
+                       f"holds the window that starts at {_start(dr, dc)}, not at im[r, c]")
         if self.saturation:
             out.append(f"  {self.saturation}")
         out += [f"  {note}" for note in self.notes]
@@ -159,6 +181,13 @@ class ProbeReport:
         (h, w), k = self.image_shape, inline(KERNEL)
         return (f"What your function computes (probed with a {h}x{w} image holding one bright "
                 f"pixel, and the kernel {k}):\n" + "\n".join(lines))
+
+
+def _start(dr: int, dc: int) -> str:
+    """``im[r+1, c+1]`` for an offset of (-1, -1)."""
+    def one(axis: str, d: int) -> str:
+        return axis if d == 0 else f"{axis}{-d:+d}"
+    return f"im[{one('r', dr)}, {one('c', dc)}]"
 
 
 def _mode(shape: tuple[int, ...], im: tuple[int, int], k: tuple[int, int]) -> str | None:

@@ -43,8 +43,8 @@ from convkit.checking.diagnosing import diagnose
 from convkit.checking.probing import LinearProbe, analyse, probe_cases
 from convkit.checking.types import Exercise, Verdict
 
-__all__ = ["CheckFailed", "NotWrittenYet", "check", "explain_probe", "forbidden_uses",
-           "make_check"]
+__all__ = ["CheckFailed", "NotWrittenYet", "check", "forbidden_uses", "make_check",
+           "with_probe"]
 
 RED, RESET = "\x1b[0;31m", "\x1b[0m"
 
@@ -69,17 +69,6 @@ class NotWrittenYet(NotImplementedError):
         return [f"{RED}{self.args[0]}{RESET}"]
 
 
-def explain_probe(ex: Exercise, results: list[Any]) -> tuple[str, Any]:
-    """(text, (expected kernel, applied kernel) or None) from the probe results."""
-    if not isinstance(ex.probe, LinearProbe):
-        return "", None
-    report = analyse(ex.probe, results)
-    kernels = None
-    if report.applied is not None and not report.right:
-        kernels = (report.expected_kernel, report.applied)
-    return report.text(), kernels
-
-
 def _run_probes(ex: Exercise, func: Callable[..., Any]) -> list[Any]:
     results = []
     for case in probe_cases(ex.probe):
@@ -97,11 +86,22 @@ def with_probe(ex: Exercise, verdict: Verdict, results: list[Any]) -> Verdict:
     if verdict.ok or ex.probe is None or verdict.mistake in ("input_modified",
                                                              "not_implemented"):
         return verdict
-    text, kernels = explain_probe(ex, results)
+    if not isinstance(ex.probe, LinearProbe):
+        return verdict
+    report = analyse(ex.probe, results)
+    text = report.text()
     if not text:
         return verdict
-    return Verdict(False, f"{verdict.message}\n{text}", verdict.expected, verdict.actual,
-                   verdict.mistake, kernels)
+    kernels = ((report.expected_kernel, report.applied)
+               if report.applied is not None and not report.right else None)
+    message, mistake = verdict.message, verdict.mistake
+    found = report.finding()
+    if found is not None and mistake in ("unrecognised", "raised", "wrong_shape"):
+        # the written models did not know it: probing names it in the first line
+        mistake, title = found
+        message = f"{ex.name}: {title}\n{message.partition(chr(10))[2]}"
+    return Verdict(False, f"{message}\n{text}", verdict.expected, verdict.actual, mistake,
+                   kernels)
 
 
 def _given_names(ex: Exercise) -> set[str]:
@@ -153,6 +153,9 @@ def forbidden_uses(ex: Exercise, func: Any, _seen: set[int] | None = None) -> li
     if id(code) in seen:
         return []
     seen.add(id(code))
+    own = getattr(func, "__module__", None)
+    if isinstance(own, str) and _top(own) in forbidden:  # the library's own function
+        return [f"use of {own}.{getattr(func, '__name__', '?')}"]
     given = _given_names(ex)
     namespace = getattr(func, "__globals__", {})
     found: list[str] = []
