@@ -22,10 +22,14 @@ from convkit.grading.context import DEFAULT_MEMORY_MB
 from convkit.grading.rebuild import Finding
 from convkit.grading.verdicts import QuestionVerdict
 
-#: the files whose content decides a verdict (relative to the convkit package)
-_VERSIONED_FILES = ("checks.py", "mistakes.py", "core.py", "_validate.py",
-                    "grading/sandbox.py", "grading/_runner.py", "grading/verdicts.py",
-                    "grading/rebuild.py", "grading/seeds.py")
+#: the files whose content decides a verdict (relative to the convkit package): the check
+#: engine, every exercise module (found, not listed), and the grading code that runs them
+_VERSIONED_FILES = tuple(sorted(
+    path.relative_to(Path(__file__).resolve().parent.parent).as_posix()
+    for pattern in ("checking/*.py", "exercises/*.py", "core.py", "_validate.py",
+                    "grading/sandbox.py", "grading/_runner.py", "grading/wire.py",
+                    "grading/verdicts.py", "grading/rebuild.py", "grading/seeds.py")
+    for path in Path(__file__).resolve().parent.parent.glob(pattern)))
 
 
 @functools.cache

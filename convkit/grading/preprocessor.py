@@ -151,18 +151,27 @@ class SandboxChecks(NbGraderPreprocessor):
 def verdict_outputs(verdict: QuestionVerdict | None, name: str) -> list[NotebookNode]:
     """The outputs a test cell shows for ``verdict`` (None: the cell was not graded).
 
-    A passing verdict is one stdout line; a failing one an ``error`` output carrying the
-    grader's message (which nbgrader scores 0) and, for a wrong array, a PNG.
+    nbgrader scores a test cell from its outputs (``nbgrader.utils.determine_grade``): an
+    ``error`` output gives 0, an ``execute_result`` gives its number, anything else full
+    points. So: full marks are one stdout line; no points an ``error`` output carrying the
+    grader's message; partial credit a stdout stream with the message (the criteria met and
+    missed, the diagnosis), the picture, and an ``execute_result`` holding the points. A
+    wrong array adds a PNG of expected | yours | difference.
 
     Examples
     --------
-    >>> ok = QuestionVerdict("f", PASS, "all 3 checks passed")
+    >>> ok = QuestionVerdict("f", PASS, "all 3 checks passed", score=2, max_score=2)
     >>> [o.output_type for o in verdict_outputs(ok, "f")], verdict_outputs(ok, "f")[0].text
     (['stream'], '✔ f: all 3 checks passed\\n')
-    >>> wrong = QuestionVerdict("f", FAIL, "1 of 3 checks failed: off by one")
+    >>> wrong = QuestionVerdict("f", FAIL, "1 of 3 checks failed: off by one", max_score=2)
     >>> out = verdict_outputs(wrong, "f")[0]
     >>> out.output_type, out.ename, out.evalue
     ('error', 'CheckFailed', '1 of 3 checks failed: off by one')
+    >>> half = QuestionVerdict("f", FAIL, "1 of 3 checks failed: uint8", score=1, max_score=2)
+    >>> [o.output_type for o in verdict_outputs(half, "f")]
+    ['stream', 'execute_result']
+    >>> verdict_outputs(half, "f")[-1].data["text/plain"]
+    '1'
     """
     if verdict is None:
         text = (f"not graded: this test cell has no check the grader knows ({name}); "
@@ -172,20 +181,27 @@ def verdict_outputs(verdict: QuestionVerdict | None, name: str) -> list[Notebook
     if verdict.status == PASS:
         return [nbformat.v4.new_output("stream", name="stdout",
                                        text=f"✔ {name}: {verdict.headline}\n")]
+    details = verdict.details.strip() or verdict.headline
+    picture = []
+    if verdict.picture:
+        picture.append(nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": base64.b64encode(verdict.picture).decode("ascii"),
+                  "text/plain": f"<expected | yours | difference for {name}>"}))
+    if verdict.partial:
+        text = "\n".join([f"✘ {name}: {verdict.headline}",
+                          f"  ({verdict.score:g} of {verdict.max_score:g} points)", "",
+                          *_wrapped(details)])
+        return [nbformat.v4.new_output("stream", name="stdout", text=text + "\n"), *picture,
+                nbformat.v4.new_output("execute_result", execution_count=None,
+                                       data={"text/plain": f"{verdict.score:g}"})]
     ename = {"tampered": "TestCellChanged", "forbidden": "NotAllowed", "timeout": "Timeout",
              }.get(verdict.mistake or "", "CheckFailed")
     if verdict.status != FAIL:
         ename = "NotGraded"
-    details = verdict.details.strip() or verdict.headline
     traceback = [f"{RED}✘ {name}: {verdict.headline}{RESET}", "", *_wrapped(details)]
-    outputs = [nbformat.v4.new_output("error", ename=ename, evalue=verdict.headline,
-                                      traceback=traceback)]
-    if verdict.picture:
-        outputs.append(nbformat.v4.new_output(
-            "display_data",
-            data={"image/png": base64.b64encode(verdict.picture).decode("ascii"),
-                  "text/plain": f"<expected | actual | difference for {name}>"}))
-    return outputs
+    return [nbformat.v4.new_output("error", ename=ename, evalue=verdict.headline,
+                                   traceback=traceback), *picture]
 
 
 def _wrapped(text: str, width: int = WRAP) -> list[str]:
