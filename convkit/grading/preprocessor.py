@@ -141,8 +141,7 @@ class SandboxChecks(NbGraderPreprocessor):
                 cell.outputs = verdict_outputs(verdicts.get(name), name)
         nb.metadata[META_KEY] = {
             "findings": [f.to_dict() for f in findings],
-            "verdicts": {name: {"status": v.status, "headline": v.headline,
-                                "mistake": v.mistake}
+            "verdicts": {name: {**v.summary(), "mistake": v.mistake}
                          for name, v in verdicts.items()},
         }
         return nb, resources
