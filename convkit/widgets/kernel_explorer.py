@@ -13,9 +13,11 @@ them so: the 3x3 box blur is nine 1s divided by 9), so you start from a kernel
 you know; typing a weight (then Enter or Tab) switches the dropdown to
 ``Custom`` and redraws the picture with your kernel. The line under the grid
 says what the weights sum to and what that means (1 keeps the brightness of
-flat areas, 0 makes the result signed). Weights that are not numbers (NaN,
-infinity, an empty box) or a divisor of 0 are refused with a message there,
-and the picture keeps showing the last valid kernel.
+flat areas, 0 makes the result signed). In the browser a box takes only a
+number: text that is not one (letters, an empty box, ``1e999``) is put back
+to the box's number. Weights set from code that are not numbers (NaN,
+infinity) and a divisor of 0 are refused with a message under the grid, and
+the picture keeps showing the last valid kernel.
 
 Like every convkit widget it has two layers:
 
@@ -242,7 +244,8 @@ def explore_custom(
     -------
     dict
         The keys of :func:`explore`; ``kernel_name`` is :data:`CUSTOM` and ``kernel``
-        is :func:`custom_kernel`'s ``weights / divisor``.
+        is :func:`custom_kernel`'s ``weights / divisor``; ``weights`` (float64) and
+        ``divisor`` are kept as given, for the kernel panel.
 
     Raises
     ------
@@ -270,8 +273,10 @@ def explore_custom(
     kh, kw = kernel.shape
     scale = as_real(divisor, "divisor")
     description = f"your {kh}x{kw} weights" + (f" / {scale:g}" if scale != 1 else "")
-    return _explore(kernel, original, show=show, kernel_name=CUSTOM, image_name=image_name,
+    data = _explore(kernel, original, show=show, kernel_name=CUSTOM, image_name=image_name,
                     description=description)
+    data["weights"], data["divisor"] = as_kernel(weights, "weights").copy(), scale
+    return data
 
 
 def _kernel_sum(kernel: np.ndarray) -> float:
@@ -463,15 +468,26 @@ def _format_number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _draw_kernel(ax: Axes, kernel: np.ndarray) -> None:
+def _draw_kernel(
+    ax: Axes, kernel: np.ndarray, weights: np.ndarray | None = None, divisor: float = 1.0
+) -> None:
+    """The kernel as coloured cells with its weights written in.
+
+    Named kernels are written as whole numbers times ``1/scale`` where a scale up to
+    1024 makes them so; a custom kernel as its ``weights`` and ``divisor``, as typed.
+    """
     limit = float(np.abs(kernel).max()) or 1.0
     ax.imshow(kernel, cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
     kh, kw = kernel.shape
-    scale = _integer_scale(kernel)
-    title = f"kernel {kh}x{kw}" + (f" (x 1/{scale})" if scale > 1 else "")
+    if weights is None:
+        scale: float = _integer_scale(kernel)
+        weights = kernel * scale if scale > 1 else kernel
+    else:
+        scale = divisor
+    title = f"kernel {kh}x{kw}" + (f" (x 1/{_format_number(scale)})" if scale != 1 else "")
     if kernel.size <= 49:
-        for (r, c), value in np.ndenumerate(kernel * scale):
-            text = f"{value:.0f}" if scale > 1 or float(value).is_integer() else f"{value:.2g}"
+        for (r, c), value in np.ndenumerate(weights):
+            text = f"{value:.0f}" if float(value).is_integer() else f"{value:.2g}"
             dark = abs(kernel[r, c]) > 0.6 * limit
             ax.text(c, r, text, ha="center", va="center", fontsize=9 if kernel.size <= 25 else 7,
                     color="white" if dark else "black")
@@ -561,7 +577,8 @@ def render_figure(data: Mapping[str, Any]) -> Figure:
     h, w = original.shape
     image_axes(fig, (0.01, 0.03, 0.35, 0.78), original,
                f"original: {data['image_name']} ({h}x{w})", cmap="gray", vmin=0, vmax=255)
-    _draw_kernel(fig.add_axes((0.38, 0.12, 0.19, 0.58)), data["kernel"])
+    _draw_kernel(fig.add_axes((0.38, 0.12, 0.19, 0.58)), data["kernel"],
+                 data.get("weights"), data.get("divisor", 1.0))
     image = image_axes(fig, (0.585, 0.03, 0.33, 0.78), display, _result_title(data),
                        cmap=data["cmap"], vmin=data["vmin"], vmax=data["vmax"])
     if data.get("show", "diverging" if data["signed"] else "clip") == "diverging":
@@ -624,6 +641,13 @@ _SHOWN_AS = {
 #: the width of one number box of the grid
 BOX_WIDTH = 66
 
+#: the width of the column of dropdowns and buttons left of the grid, and of its dropdowns
+CONTROLS_WIDTH = "420px"
+DROPDOWN_WIDTH = "410px"
+
+#: the width of the column of the grid (5 boxes and their gaps) on its right
+WEIGHTS_WIDTH = f"{5 * BOX_WIDTH + 4 * 4 + 8}px"
+
 
 def _sum_meaning(total: float) -> str:
     """What a kernel's sum does to a flat area, in words."""
@@ -680,26 +704,30 @@ class KernelExplorer(_widget_base()):  # type: ignore[misc]
         check_choice(image, "image", names)
         check_choice(show, "show", SHOW_CHOICES)
         style = {"description_width": "initial"}
+        # the left column is as wide as the Show: buttons, so nothing runs under the grid
         self.kernel_dropdown = w.Dropdown(options=[*kernels, CUSTOM], value=kernel,
                                           description="Kernel:", style=style,
-                                          layout=w.Layout(width="320px"))
+                                          layout=w.Layout(width=DROPDOWN_WIDTH))
         self.image_dropdown = w.Dropdown(options=names, value=image, description="Image:",
-                                         style=style, layout=w.Layout(width="320px"))
+                                         style=style, layout=w.Layout(width=DROPDOWN_WIDTH))
+        # ToggleButtons put their label above the buttons (a block); a flex row puts it
+        # on the left, like the dropdowns'
         self.size_buttons = w.ToggleButtons(
             options=[(f"{n}x{n}", n) for n in GRID_SIZES], description="Grid:",
             tooltips=[f"a {n}x{n} kernel" for n in GRID_SIZES],
             style={**style, "button_width": "56px"},
+            layout=w.Layout(display="flex", align_items="center", width="max-content"),
         )
         self.show_buttons = w.ToggleButtons(
             options=list(SHOW_CHOICES), value=show, description="Show:",
             tooltips=[_SHOW_TOOLTIPS[choice] for choice in SHOW_CHOICES],
-            style={**style, "button_width": "72px"},
+            style={**style, "button_width": "90px"},
+            layout=w.Layout(display="flex", align_items="center", width="max-content"),
         )
         self.boxes = {
             n: [[w.FloatText(value=0.0, continuous_update=False,
-                             tooltip=f"weight in row {r + 1}, column {c + 1}",
                              layout=w.Layout(width=f"{BOX_WIDTH}px"))
-                 for c in range(n)] for r in range(n)]
+                 for _c in range(n)] for _r in range(n)]
             for n in GRID_SIZES
         }
         self.grid = w.GridBox(layout=w.Layout(grid_gap="2px 4px"))
@@ -708,15 +736,17 @@ class KernelExplorer(_widget_base()):  # type: ignore[misc]
                                        continuous_update=False,
                                        tooltip="every weight is divided by this number",
                                        layout=w.Layout(width=f"{BOX_WIDTH + 80}px"))
-        self.status = w.HTML(layout=w.Layout(max_width="420px"))
+        self.status = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.caption = w.HTML()
         controls = w.VBox([self.kernel_dropdown, self.image_dropdown, self.size_buttons,
-                           self.show_buttons])
+                           self.show_buttons],
+                          layout=w.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
         weights = w.VBox(
-            [w.HTML("<b>Weights</b>: type a number, then Enter or Tab"), self.grid,
+            [w.HTML("<b>Weights</b>: type a number, then Enter or Tab "
+                    "(anything else is put back)"), self.grid,
              self.divisor_box, self.status],
-            layout=w.Layout(margin="0 0 0 24px"),
+            layout=w.Layout(margin="0 0 0 24px", width=WEIGHTS_WIDTH, flex="0 0 auto"),
         )
         super().__init__([w.HBox([controls, weights]), self.image, self.caption])
         self._syncing = False
