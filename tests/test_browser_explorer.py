@@ -278,3 +278,36 @@ def test_what_is_not_a_number_is_put_back(explorer: Explorer, text: str) -> None
     assert explorer.tab.console == []
     if text == "1e999":
         _shot(explorer.tab, explorer.output, "put-back")
+
+
+def test_a_divisor_of_0_is_refused_in_the_widget(explorer: Explorer) -> None:
+    """0 is a number the box takes, but no divisor: the widget says so under the grid
+    (no traceback) and keeps the picture; a good divisor draws again."""
+    before = explorer.tab.image_digest(explorer.picture)
+    divisor = explorer.output.get_by_label("Divide by:", exact=True)
+    divisor.click()
+    divisor.press("Control+A")
+    divisor.press_sequentially("0")
+    divisor.press("Tab")
+    explorer.tab.page.wait_for_function(
+        "(out) => out.textContent.includes('Not drawn')",
+        arg=explorer.output.element_handle(),
+    )
+    explorer.tab.wait_idle()
+    status = explorer.status.text_content()
+    assert status.startswith("Not drawn: divisor must not be 0"), status
+    assert "The picture still shows the last valid kernel." in status
+    assert explorer.tab.image_digest(explorer.picture) == before
+    assert not explorer.tab.cells()[1].stderr, "the refusal wrote to stderr"
+    assert "Traceback" not in explorer.output.text_content()
+    _shot(explorer.tab, explorer.output, "refused")
+    old_src = explorer.picture.get_attribute("src")
+    divisor.click()
+    divisor.press("Control+A")
+    divisor.press_sequentially("3")
+    divisor.press("Tab")
+    explorer.tab.wait_src_change(explorer.picture, old_src)
+    explorer.tab.wait_idle()
+    assert "Not drawn" not in explorer.output.text_content()
+    assert explorer.tab.image_digest(explorer.picture) != before
+    assert "Sum of the weights / divisor: 0.8333" in explorer.status.text_content()
