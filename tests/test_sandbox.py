@@ -1427,3 +1427,44 @@ def work():
     assert result.cases[0].status == "ok", result.cases[0].error
     assert result.cases[0].value == [(64, 64), "uint8", 1.0, 1]
     assert result.violations == []
+
+
+def test_a_hidden_folder_inside_a_kept_package_is_covered():
+    # hidden_folders win over what the sandbox keeps: a folder inside NumPy's, hidden,
+    # is an empty, unreadable file system in the sandbox (and plainly readable without it)
+    hidden = Path(np.__file__).resolve().parent / "typing"
+    source = f"""
+def look():
+    import os
+    try:
+        return sorted(os.listdir({str(hidden)!r}))
+    except OSError as error:
+        return type(error).__name__
+"""
+    options = {"name": "look", "cases": [Case("once", ())], "_hook": False,
+               "hidden_folders": (str(hidden),)}
+    result = run(source, **options)
+    assert result.status == "ok", result.message
+    if ISOLATED:
+        assert result.cases[0].value == "PermissionError"
+    exposed = run(source, _namespaces=False, **options)
+    assert "__init__.py" in exposed.cases[0].value
+
+
+def test_a_new_session_does_not_outlive_the_run(tmp_path):
+    # os.setsid() takes the student's process out of the process group the grader kills;
+    # it still dies: with its parent (PR_SET_PDEATHSIG), and as root with its PID namespace
+    target = tmp_path / "still-alive"
+    tmp_path.chmod(0o777)
+    result = run(answer(f"""
+        import os, time
+        os.setsid()
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+        open({str(target)!r}, "w").write("x")
+        """), cases=CASES[:1], _hook=False, timeout=1.0)
+    assert result.status == "timeout"
+    time.sleep(4.5)
+    assert not target.exists()
+    assert not [pid for pid in reaper.descendants() if reaper._uid(pid) == 65534]
