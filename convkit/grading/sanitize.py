@@ -85,6 +85,7 @@ _CELL_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _TAG = re.compile(r"[A-Za-z0-9_\-:.]{1,100}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/\s]*={0,2}\s*")
 _TEX_DANGER = re.compile(r"\\(href|url|style|class|cssId|require|unicode|data|html)(?![A-Za-z])")
+_IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")  # nh3 took its source away
 _NEWLINE_IN_PRE = re.compile(r"(<pre\b[^>]*>)(.*?)(</pre>)", re.DOTALL)
 
 #: the wrapper of a markdown cell replaced by its cleaned HTML
@@ -154,7 +155,7 @@ def clean_html(fragment: str) -> str:
     >>> clean_html('<b onclick="x()">bold</b><script>alert(1)</script>')
     '<b>bold</b>'
     >>> clean_html('<a href="javascript:alert(1)">x</a> <img src=x onerror=alert(1)>')
-    '<a rel="noopener noreferrer">x</a> <img>'
+    '<a rel="noopener noreferrer">x</a> '
     """
     cleaned = nh3.clean(
         fragment, tags=set(ALLOWED_TAGS), clean_content_tags=set(DROPPED_WITH_CONTENT),
@@ -163,7 +164,7 @@ def clean_html(fragment: str) -> str:
         allowed_classes={tag: set(names) for tag, names in _CLASSES.items()},
         filter_style_properties={"text-align"}, strip_comments=True,
         link_rel="noopener noreferrer")
-    return defang_tex(cleaned)
+    return defang_tex(_IMAGE_WITHOUT_SOURCE.sub("", cleaned))
 
 
 def render_markdown(source: str, attachments: Mapping[str, Any] | None = None) -> str:
