@@ -14,6 +14,8 @@ array([[-1., -1.],
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from convkit.checking.comparing import tolerance
@@ -23,7 +25,8 @@ __all__ = ["clipped", "correlate", "integral", "truncated", "valid_shape", "wind
 
 
 def correlate(im: np.ndarray, kernel: np.ndarray, mode: str = "valid",
-              pad: str = "constant", top_left: tuple[int, int] | None = None) -> np.ndarray:
+              pad: Literal["constant", "reflect"] = "constant",
+              top_left: tuple[int, int] | None = None) -> np.ndarray:
     """Sliding-window weighted sum (kernel not flipped) in float64, for the models.
 
     ``mode`` is "valid", "full" or "same"; in "same" mode ``top_left`` is how many rows and

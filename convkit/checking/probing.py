@@ -198,10 +198,10 @@ def _mode(shape: tuple[int, ...], im: tuple[int, int], k: tuple[int, int]) -> st
              (h - kh + 2, w - kw + 2): "one row and one column more than valid mode",
              (h - kh, w - kw + 1): "one row fewer than valid mode",
              (h - kh + 1, w - kw): "one column fewer than valid mode"}
-    if shape in known:
-        return known[shape]
-    if len(shape) == 2 and tuple(shape[::-1]) in known:
-        return known[tuple(shape[::-1])] + ", with rows and columns swapped"
+    if len(shape) == 2 and (shape[0], shape[1]) in known:
+        return known[(shape[0], shape[1])]
+    if len(shape) == 2 and (shape[1], shape[0]) in known:
+        return known[(shape[1], shape[0])] + ", with rows and columns swapped"
     if len(shape) == 1:
         return "a 1-D array"
     return None

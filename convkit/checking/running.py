@@ -123,6 +123,17 @@ def _top(module_name: str) -> str:
     return module_name.split(".")[0]
 
 
+def _from_a_file(func: Any) -> bool:
+    """True for a function of an installed module; False for one typed in a notebook cell
+    (IPython compiles cells under ``<ipython-input-...>`` or a temporary ``ipykernel`` file,
+    doctest under ``<doctest ...>``, exec under ``<string>``)."""
+    code = getattr(func, "__code__", None)
+    if not isinstance(code, types.CodeType):
+        return True  # a builtin or C function (cv2.filter2D)
+    filename = code.co_filename
+    return not (filename.startswith("<") or "ipykernel" in filename)
+
+
 def forbidden_uses(ex: Exercise, func: Any, _seen: set[int] | None = None) -> list[str]:
     """What in ``func`` (and the helpers it calls) uses a module the exercise forbids.
 
@@ -154,8 +165,8 @@ def forbidden_uses(ex: Exercise, func: Any, _seen: set[int] | None = None) -> li
         return []
     seen.add(id(code))
     own = getattr(func, "__module__", None)
-    if isinstance(own, str) and _top(own) in forbidden:  # the library's own function
-        return [f"use of {own}.{getattr(func, '__name__', '?')}"]
+    if isinstance(own, str) and _top(own) in forbidden and _from_a_file(func):
+        return [f"use of {own}.{getattr(func, '__name__', '?')}"]  # the library's own
     given = _given_names(ex)
     namespace = getattr(func, "__globals__", {})
     found: list[str] = []
@@ -169,12 +180,12 @@ def forbidden_uses(ex: Exercise, func: Any, _seen: set[int] | None = None) -> li
             value = namespace[name]
             module = (value.__name__ if isinstance(value, types.ModuleType)
                       else getattr(value, "__module__", None))
-            if isinstance(module, str) and _top(module) in forbidden:
+            if isinstance(value, types.FunctionType) and not _from_a_file(value):
+                if value is not func:
+                    found += forbidden_uses(ex, value, seen)  # a helper of the student's
+            elif isinstance(module, str) and _top(module) in forbidden:
                 found.append(f"use of {module}" if isinstance(value, types.ModuleType)
                              else f"use of {module}.{getattr(value, '__name__', name)}")
-            elif isinstance(value, types.FunctionType) and value is not func \
-                    and value.__module__ == getattr(func, "__module__", None):
-                found += forbidden_uses(ex, value, seen)  # a helper of the student's
     return list(dict.fromkeys(found))
 
 

@@ -9,6 +9,7 @@ those two switches.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 
@@ -188,7 +189,8 @@ def _uint8_models(ref: Callable[..., np.ndarray], ek: Callable[[np.ndarray], np.
     return cast, modulo, products
 
 
-def _anchor_shifts(im: np.ndarray, k: np.ndarray, pad: str) -> list[np.ndarray]:
+def _anchor_shifts(im: np.ndarray, k: np.ndarray, pad: Literal["constant", "reflect"]
+                   ) -> list[np.ndarray]:
     """filter2D-like outputs cropped at a wrong place: every wrong valid-sized crop."""
     kh, kw = np.shape(k)
     vh, vw = valid_shape(im, np.asarray(k))
@@ -227,7 +229,7 @@ def _flat_model(im: np.ndarray, k: np.ndarray, how: str) -> list[np.ndarray]:
     flat_k = np.asarray(k, dtype=np.float64).ravel()
     fn = np.convolve if how == "convolve" else np.correlate
     vh, vw = valid_shape(np.asarray(im), np.asarray(k))
-    out = []
+    out: list[np.ndarray] = []
     for mode in ("valid", "full", "same"):
         flat = fn(flat_im, flat_k, mode=mode)
         out.append(flat)
