@@ -296,7 +296,7 @@ def summary_markdown(nb: NotebookNode, meta: dict[str, Any], pending: set[str]) 
     """
     verdicts = meta.get("verdicts", {}) if isinstance(meta, dict) else {}
     verdicts = verdicts if isinstance(verdicts, dict) else {}
-    rows = []
+    rows: list[tuple[str, str, str, bool | None, dict[str, Any]]] = []
     for cell in nb.cells:
         info = cell.metadata.get("nbgrader", {})
         if not info.get("grade"):

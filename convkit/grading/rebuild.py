@@ -636,8 +636,8 @@ def normalize_notebook(notebook: Mapping[str, Any]):
     makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
               "raw": nbformat.v4.new_raw_cell}
     nb = nbformat.v4.new_notebook()
-    metadata = notebook.get("metadata")
-    mine = metadata.get(META_KEY) if isinstance(metadata, Mapping) else None
+    top = notebook.get("metadata")
+    mine = top.get(META_KEY) if isinstance(top, Mapping) else None
     notes = mine.get("parse_notes") if isinstance(mine, Mapping) else None
     if isinstance(notes, list) and all(isinstance(note, str) for note in notes):
         nb.metadata[META_KEY] = {"parse_notes": list(notes)}

@@ -312,7 +312,8 @@ def clean_output(output: Mapping[str, Any]) -> dict[str, Any] | None:
                 "evalue": _text(output.get("evalue")), "traceback": lines}
     if kind not in ("display_data", "execute_result"):
         return None
-    data = output.get("data") if isinstance(output.get("data"), Mapping) else {}
+    given = output.get("data")
+    data: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     kept: dict[str, Any] = {}
     for mime in _KEPT_MIME:
         if mime not in data:
@@ -342,10 +343,10 @@ def clean_output(output: Mapping[str, Any]) -> dict[str, Any] | None:
     return result
 
 
-def sanitize_cell(cell: Any) -> bool:
+def sanitize_cell(cell: dict[str, Any]) -> bool:
     """Make one cell safe to render, in place; True when anything changed."""
     changed = False
-    if not isinstance(cell.get("metadata"), Mapping):
+    if not isinstance(cell.get("metadata"), dict):
         cell["metadata"] = {}
         changed = True
     metadata = cell["metadata"]
@@ -354,7 +355,7 @@ def sanitize_cell(cell: Any) -> bool:
         changed |= safe != cell["id"]
         cell["id"] = safe
     info = metadata.get("nbgrader")
-    if isinstance(info, Mapping):
+    if isinstance(info, dict):
         if "grade_id" in info:
             safe = _plain_id(info["grade_id"], "cell", _IDENTIFIER)
             changed |= safe != info["grade_id"]
@@ -404,11 +405,11 @@ def sanitize_notebook(nb: Any) -> int:
     Returns how many cells changed.
     """
     metadata = nb.get("metadata")
-    if isinstance(metadata, Mapping) and "widgets" in metadata:
+    if isinstance(metadata, dict) and "widgets" in metadata:
         del metadata["widgets"]
     count = 0
     for cell in nb.get("cells", []):
-        if isinstance(cell, Mapping):
+        if isinstance(cell, dict):
             count += sanitize_cell(cell)
     return count
 
