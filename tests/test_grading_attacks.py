@@ -21,22 +21,28 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from convkit import checks
-from convkit.grading.jobs import GradingSettings
+from convkit import exercises
+from convkit.checking.diagnosing import diagnose
+from convkit.course import SOURCE_DIR
+from convkit.grading.context import GradingContext
 from convkit.grading.pipeline import Grader
 from convkit.grading.report import read_grades_csv
+from convkit.grading.workcourse import WORK_DIR
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENT, NOTEBOOK, POINTS = "02_im_conv", "im_conv", checks.CHECKS["im_conv"].points
+EXERCISE = exercises.get("im_conv")
+ASSIGNMENT, NOTEBOOK, POINTS = "02_im_conv", "im_conv", EXERCISE.points
 
 RIGHT = '''\
 def im_conv(im, kernel):
@@ -128,6 +134,29 @@ def im_conv(im, kernel):
 WRONG = "def im_conv(im, kernel):\n    return np.zeros((1, 1))\n"
 
 
+#: answer code that looks through every module for a reference im_conv (source or function)
+REFERENCE_HUNT = '''\
+import sys
+
+def _hunt():
+    for module in list(sys.modules.values()):
+        for value in list(getattr(module, "__dict__", {}).values()):
+            if isinstance(value, str) and "def im_conv(" in value and "_hunt" not in value:
+                return value
+            if callable(value) and getattr(value, "__name__", "") == "im_conv" and (
+                    value is not im_conv):
+                return value
+
+def im_conv(im, kernel):
+    found = _hunt()
+    if callable(found):
+        return found(im, kernel)
+    namespace = {"np": np}
+    exec(found, namespace)
+    return namespace["im_conv"](im, kernel)
+'''
+
+
 def attacks(out_dir: Path) -> dict[str, tuple[str, dict[str, object], str]]:
     """student -> (im_conv answer, edits of locked cells, words the feedback must show)."""
     solutions = ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
@@ -160,9 +189,9 @@ np.array_equal = lambda *args, **kwargs: True
 np.isclose = lambda *args, **kwargs: True
 ''', {}, "wrong shape"),
         "c_monkeypatch_convkit": ('''\
-import convkit.checks
-convkit.checks.check_im_conv = lambda *args, **kwargs: None
-convkit.checks.diagnose = lambda *args, **kwargs: None
+import convkit.exercises
+convkit.exercises.check_im_conv = lambda *args, **kwargs: None
+convkit.exercises.get = lambda *args, **kwargs: None
 ''' + WRONG, {}, "convkit"),
         "c_always_equal": ('''\
 class _Anything:
@@ -229,6 +258,22 @@ def im_conv(im, kernel):
         time.sleep(2)
         os._exit(0)
 ''' + RIGHT.replace("def im_conv(im, kernel):\n", "", 1), {}, "not allowed"),
+        # issue 12: the reference and the model answer out of reach
+        "c_given_source": ("import sys\nexec(sys.modules['__main__'].GIVEN_SOURCE)\n", {},
+                           "GIVEN_SOURCE"),
+        "c_reference_hunt": (REFERENCE_HUNT, {}, "im_conv"),
+        "0_reads_work_course": (f'''\
+def im_conv(im, kernel):
+    import json
+    path = {str(out_dir / WORK_DIR / SOURCE_DIR / ASSIGNMENT / f"{NOTEBOOK}.ipynb")!r}
+    with open(path) as handle:
+        notebook = json.load(handle)
+    for cell in notebook["cells"]:
+        if "def im_conv" in "".join(cell["source"]):
+            namespace = {{"np": np}}
+            exec("".join(cell["source"]), namespace)
+            return namespace["im_conv"](im, kernel)
+''', {}, "not allowed"),
         # accidents
         "a_infinite_loop": ('''\
 def im_conv(im, kernel):
@@ -265,17 +310,18 @@ def im_conv(im, kernel):
 }
 
 
-def _release() -> dict:
-    return json.loads((ROOT / "course" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_text("utf-8"))
+def _release(assignment: str = ASSIGNMENT, notebook: str = NOTEBOOK) -> dict:
+    return json.loads((ROOT / "course" / assignment / f"{notebook}.ipynb").read_text("utf-8"))
 
 
-def _notebook(answer: str, edits: dict[str, object]) -> bytes:
-    nb = _release()
+def _notebook(answer: str, edits: dict[str, object], *, assignment: str = ASSIGNMENT,
+              notebook: str = NOTEBOOK, answer_id: str = "answer_im_conv") -> bytes:
+    nb = _release(assignment, notebook)
     cells = []
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
         grade_id = meta.get("grade_id")
-        if grade_id == "answer_im_conv":
+        if grade_id == answer_id:
             cell["source"] = answer
         edit = edits.get(grade_id)
         if edit == "delete":
@@ -314,8 +360,9 @@ def graded(tmp_path_factory):
         path.parent.mkdir(parents=True)
         path.write_bytes(_notebook(answer, edits))
     before = _hash_tree(submissions)
-    grader = Grader(submissions, out, ROOT, GradingSettings("test-salt", 3.0), jobs=2,
-                    progress=False, log=lambda message: None)
+    context = GradingContext(course_root=ROOT, salt="test-salt", timeout=3.0,
+                             submissions_dir=submissions, out_dir=out)
+    grader = Grader(context, jobs=2, progress=False, log=lambda message: None)
     result = grader.run()
     after_run = {"grades.csv": (out / "grades.csv").read_bytes(),
                  "gradebook.db": (out / "gradebook.db").read_bytes()}
@@ -352,19 +399,18 @@ def test_honest_answers_keep_their_points_even_when_noisy(graded, student):
 @pytest.mark.parametrize("student", sorted(MISTAKES))
 def test_each_mistake_gets_its_hint_in_the_feedback(graded, student):
     source, ids = MISTAKES[student]
-    assert float(_row(graded, student)["auto_score"]) == 0
+    assert float(_row(graded, student)["auto_score"]) < POINTS  # rubric: some points at most
     namespace = {"np": np}
     exec(source, namespace)  # trusted here: the same code, judged in this process
     first = None
-    for case in checks.cases("im_conv"):
+    for case in EXERCISE.cases():
         args = case.copy_args()
         try:
             actual, raised = namespace["im_conv"](*args), None
         except Exception as exc:  # noqa: BLE001
             actual, raised = None, f"{type(exc).__name__}: {exc}"
         modified = any(not np.array_equal(a, b) for a, b in zip(args, case.args, strict=True))
-        verdict = checks.diagnose("im_conv", case, actual, inputs_modified=modified,
-                                  raised=raised)
+        verdict = diagnose(EXERCISE, case, actual, inputs_modified=modified, raised=raised)
         if not verdict.ok:
             first = verdict
             break
@@ -416,3 +462,136 @@ def test_feedback_never_shows_hidden_tests(graded):
 def test_the_infinite_loop_is_stopped_and_named(graded):
     page = _feedback(graded, "a_infinite_loop")
     assert re.search(r"(?i)stopped|timed? ?out|too long|more than", page)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 12, item 2, through the whole pipeline: lesson 5, where cv2 is allowed, reads files
+# in C++ (OpenCV's FFmpeg reader) and opens URLs; folders readable by everyone, as a shared
+# SUBMISSIONS_DIR and OUT_DIR may be. The same attacks succeed without the namespaces:
+# tests/test_sandbox.py shows each one working with them switched off.
+# --------------------------------------------------------------------------------------------
+
+CV_ASSIGNMENT, CV_NOTEBOOK, CV_ANSWER = "05_opencv", "opencv", "answer_opencv_im_conv"
+VICTIM_MARKER = "VICTIM-MARKER-7f3a"
+
+FFMPEG_THIEF = '''\
+import os
+import cv2
+
+def _read(path):
+    os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = (
+        "input_format;rawvideo|pixel_format;gray|video_size;1x1")
+    capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_FORMAT, -1])
+    data = []
+    while capture.isOpened() and len(data) < 200000:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        data.append(frame.tobytes())
+    return b"".join(data).decode("latin-1")
+
+def opencv_im_conv(im, kernel):
+    stolen = [_read(path) for path in PATHS]
+    found = [word for word in WORDS if any(word in text for text in stolen)]
+    raise ValueError("STOLEN[" + ",".join(found) + "]" + str([len(t) for t in stolen]))
+'''
+
+
+@pytest.fixture(scope="module")
+def opencv_graded():
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="convkit-attacks-", dir="/tmp"))
+    server = _CountingServer()
+    try:
+        base.chmod(0o755)
+        submissions, out = base / "submitted", base / "out"
+        victim = submissions / "z_victim" / CV_ASSIGNMENT / f"{CV_NOTEBOOK}.ipynb"
+        model = out / WORK_DIR / SOURCE_DIR / CV_ASSIGNMENT / f"{CV_NOTEBOOK}.ipynb"
+        paths = [str(victim), str(model), f"/proc/{os.getpid()}/cmdline",
+                 f"/proc/{os.getpid()}/environ", "/proc/1/cmdline"]
+        words = [VICTIM_MARKER, "BEGIN SOLUTION", "pytest", "PATH="]
+        right = exercises.get("opencv_im_conv").right.source
+        answers = {
+            "z_victim": f"# {VICTIM_MARKER}\n" + right,
+            "0_ffmpeg_thief": f"PATHS = {paths!r}\nWORDS = {words!r}\n" + FFMPEG_THIEF,
+            "0_http_probe": (f"import cv2\n_c = cv2.VideoCapture('http://127.0.0.1:{server.port}"
+                             "/x.mp4', cv2.CAP_FFMPEG)\n" + right),
+        }
+        for student, answer in answers.items():
+            path = submissions / student / CV_ASSIGNMENT / f"{CV_NOTEBOOK}.ipynb"
+            path.parent.mkdir(parents=True)
+            path.write_bytes(_notebook(answer, {}, assignment=CV_ASSIGNMENT,
+                                       notebook=CV_NOTEBOOK, answer_id=CV_ANSWER))
+        for item in [base, *base.rglob("*")]:
+            item.chmod(0o755 if item.is_dir() else 0o644)
+        context = GradingContext(course_root=ROOT, salt="test-salt", timeout=10.0,
+                                 submissions_dir=submissions, out_dir=out)
+        Grader(context, jobs=1, progress=False, log=lambda message: None).run()
+        rows = read_grades_csv(out / "grades.csv")
+        logs = {p.name: p.read_text(errors="replace")[-3000:]
+                for p in (out / WORK_DIR / "logs").rglob("*.log")}
+        assert all(r["status"] == "graded" for r in rows), (rows, logs)
+        assert model.is_file()  # the model answer was there to be read, world-readable
+        model_text = model.read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" in model_text
+        pages = {student: " ".join(html.unescape((out / "feedback" / student / CV_ASSIGNMENT
+                                                  / f"{CV_NOTEBOOK}.html").read_text()).split())
+                 for student in answers}
+        yield {"rows": rows, "pages": pages,
+               "requests": server.requests}
+    finally:
+        server.stop()
+        subprocess.run(["rm", "-rf", str(base)], check=False)
+
+
+def test_opencv_in_answer_code_reads_no_other_students_work_nor_the_model_answer(opencv_graded):
+    page = opencv_graded["pages"]["0_ffmpeg_thief"]
+    # the message came through: none of the words it looked for was read, and of the five
+    # files only its own command line (/proc/1/cmdline, in its own PID namespace) had bytes
+    found = re.search(r"STOLEN\[([^\]]*)\]\[(\d+), (\d+), (\d+), (\d+), (\d+)\]", page)
+    assert found is not None, page[-3000:]
+    assert found.group(1) == "" and found.groups()[1:5] == ("0", "0", "0", "0")
+    assert int(found.group(6)) > 0  # the reader itself works: it read its own command line
+    thief = next(r for r in opencv_graded["rows"] if r["student"] == "0_ffmpeg_thief")
+    assert float(thief["auto_score"]) == 0
+    victim = next(r for r in opencv_graded["rows"] if r["student"] == "z_victim")
+    assert float(victim["auto_score"]) > 0  # the victim's honest answer still counts
+
+
+def test_opencv_in_answer_code_reaches_no_server(opencv_graded):
+    assert opencv_graded["requests"] == 0
+    probe = next(r for r in opencv_graded["rows"] if r["student"] == "0_http_probe")
+    assert float(probe["auto_score"]) > 0  # the rest of its answer was graded as usual
+
+
+class _CountingServer:
+    """A loopback HTTP server counting its requests; it stops by itself after ``lifetime``."""
+
+    def __init__(self, lifetime: float = 600.0):
+        import http.server
+        import threading
+
+        self.requests = 0
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                server.requests += 1
+                self.send_response(404)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self._timer = threading.Timer(lifetime, self.stop)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        self.httpd.shutdown()
+        self.httpd.server_close()
