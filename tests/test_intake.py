@@ -21,6 +21,7 @@ from convkit.grading.intake import (
     MAX_NOTEBOOK_BYTES,
     MAX_TIMESTAMP_BYTES,
     Ungradable,
+    check_name,
     read_handin,
 )
 
@@ -115,6 +116,19 @@ def test_files_beyond_the_size_limit_are_refused_without_reading_them(root: Path
     assert len(read_handin(big, root)) == MAX_NOTEBOOK_BYTES  # the limit itself is fine
 
 
+def test_names_formgrader_would_show_as_markup_are_refused(root: Path) -> None:
+    for name in ("x<img src=x onerror=alert(1)>", 'a"b', "a'b", "a&b", "a`b", "tab\there"):
+        folder = root / name / "01_subimages"
+        folder.mkdir(parents=True)
+        (folder / "subimages.ipynb").write_text("{}")
+        assert "formgrader would show as markup" in _reason(folder / "subimages.ipynb", root)
+    fine = root / "Ada Lovelace-2.0+x@uni.org" / "01_subimages"
+    fine.mkdir(parents=True)
+    (fine / "subimages.ipynb").write_text("{}")
+    assert read_handin(fine / "subimages.ipynb", root) == b"{}"
+    assert check_name("ada_l") == "ada_l"
+
+
 def test_max_bytes_is_checked(root: Path) -> None:
     with pytest.raises(ValueError, match="max_bytes"):
         read_handin(root / "ada" / "01_subimages" / "subimages.ipynb", root, max_bytes=-1)
@@ -123,6 +137,8 @@ def test_max_bytes_is_checked(root: Path) -> None:
 # --------------------------------------------------------------------------- a whole class
 
 LESSON, NOTEBOOK = "01_subimages", "subimages"
+#: a student folder whose name is a script (formgrader shows student ids unescaped)
+MARKUP_NAME = "kim<img src=x onerror=alert(1)>"
 
 
 def _bad_class(submissions: Path, tmp_path: Path) -> dict[str, str]:
@@ -168,6 +184,8 @@ def _bad_class(submissions: Path, tmp_path: Path) -> dict[str, str]:
     next(c for c in long["cells"] if c["cell_type"] == "code")["source"] = "#" * 200_001
     write_handin(submissions, "jo_long_source", LESSON, NOTEBOOK, long)
     expect["jo_long_source"] = "200,001 characters, more than the 200,000"
+    write_handin(submissions, MARKUP_NAME, LESSON, NOTEBOOK, good)
+    expect[MARKUP_NAME] = "formgrader would show as markup"
     return expect
 
 
@@ -199,7 +217,7 @@ def test_a_class_of_bad_handins_is_graded_to_the_end(graded_class) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("student", ["carl_link", "dina_linked_folder", "eli_fifo", "fay_huge",
                                      "gus_deep", "hal_bad_utf8", "ivy_many_cells",
-                                     "jo_long_source"])
+                                     "jo_long_source", MARKUP_NAME])
 def test_each_bad_handin_is_one_ungradable_row_that_says_why(graded_class, student) -> None:
     run, out, expect, _unchanged = graded_class
     assert run.returncode == 0, run.stderr[-3000:]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path, PurePath
 
@@ -48,6 +49,7 @@ MAX_TOTAL_SOURCE = 1_000_000
 #: the deepest nesting of JSON arrays and objects
 MAX_JSON_DEPTH = 64
 
+_UNSAFE_NAME = re.compile("[<>&\"'`\x00-\x1f\x7f]")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO must not block the open
@@ -110,7 +112,8 @@ def read_handin(path: Path, submissions_root: Path, *,
     Raises
     ------
     Ungradable
-        When any component of the path below ``submissions_root`` is a symbolic link,
+        When any component of the path below ``submissions_root`` is a symbolic link
+        or has a name :func:`check_name` refuses (one formgrader would show as markup),
         the path leaves ``submissions_root``, the file is not a regular file (a folder,
         FIFO, device or socket), does not exist, or holds more than ``max_bytes``.
 
@@ -134,6 +137,8 @@ def read_handin(path: Path, submissions_root: Path, *,
         raise ValueError(f"max_bytes must be a non-negative int; got {max_bytes!r}")
     path, root = Path(path), Path(submissions_root)
     parts = _relative_parts(path, root)
+    for part in parts:
+        check_name(part)
     shown = "/".join(parts)
     try:
         folder = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
@@ -179,6 +184,36 @@ def read_handin(path: Path, submissions_root: Path, *,
         os.close(fd)
 
 
+def check_name(name: str) -> str:
+    """``name`` (a student's or an assignment's folder, a file) if it is safe to show; else raise.
+
+    nbgrader's formgrader puts the student id into its pages unescaped, inside the
+    instructor's logged-in session, so a folder called ``x<img src=x onerror=...>``
+    would run its script there. Names holding ``<``, ``>``, ``&``, a quote, a backtick
+    or a control character are refused.
+
+    Raises
+    ------
+    Ungradable
+        For such a name.
+
+    Examples
+    --------
+    >>> check_name("ada.lovelace@uni-x.org")
+    'ada.lovelace@uni-x.org'
+    >>> try:
+    ...     check_name("x<img src=x onerror=alert(1)>")
+    ... except Ungradable as exc:
+    ...     print(exc.reason[:63])
+    the name 'x<img src=x onerror=alert(1)>' holds <, >, &, a quote
+    """
+    if _UNSAFE_NAME.search(name):
+        raise Ungradable(f"the name {name!r} holds <, >, &, a quote, a backtick or a control "
+                         "character, which nbgrader's formgrader would show as markup; rename "
+                         "the folder or file (letters, digits, _ - . @ + and spaces are fine)")
+    return name
+
+
 def _kind(mode: int) -> str:
     for test, word in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
                        (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
@@ -207,5 +242,5 @@ def _refusal(shown: str, exc: OSError, *, folder: bool, parent: int, name: str) 
     return Ungradable(f"{shown} cannot be read ({exc.strerror})")
 
 
-__all__ = ["Ungradable", "read_handin", "MAX_NOTEBOOK_BYTES", "MAX_TIMESTAMP_BYTES",
+__all__ = ["Ungradable", "read_handin", "check_name", "MAX_NOTEBOOK_BYTES", "MAX_TIMESTAMP_BYTES",
            "MAX_CELLS", "MAX_CELL_SOURCE", "MAX_TOTAL_SOURCE", "MAX_JSON_DEPTH"]
