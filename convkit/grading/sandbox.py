@@ -42,9 +42,10 @@ Defence in depth, each layer tested in ``tests/test_sandbox.py``:
    what is kept are covered as well. The network namespace has no interface up, so no
    socket (Python's or C's: OpenCV's HTTP reader) reaches anything, not even the
    loopback; the IPC namespace keeps System V IPC from other sandboxes. Layers
-   ``"mountns"``, ``"pidns"``, ``"proc"`` (``/proc`` shows the run alone), ``"netns"``,
-   ``"ipcns"`` in :attr:`SandboxResult.layers`. The cost is measured in
-   ``benchmarks/bench_sandbox.py``.
+   ``"mountns"``, ``"pidns"``, ``"proc"`` (``/proc`` shows the run alone, or is absent
+   where no PID namespace could be made), ``"netns"``, ``"ipcns"`` in
+   :attr:`SandboxResult.layers`. They cost about 12 ms per run
+   (``benchmarks/bench_sandbox.py``).
 5. **Identity.** As root the runner then becomes ``nobody`` (uid/gid 65534, no
    supplementary groups) before any student code runs, and in every case sets
    ``RLIMIT_NPROC`` to 0: no new process or thread can start (``nobody`` already has
@@ -195,7 +196,7 @@ class SandboxResult:
         The protections that were in force: ``"hook"`` and ``"nproc"`` always; as root
         ``"nobody"`` and, where the kernel allows them, ``"mountns"`` (a root holding only
         the interpreter, the packages and the run's folder), ``"pidns"``, ``"proc"``
-        (``/proc`` shows the run alone), ``"netns"`` (no network) and ``"ipcns"``. Empty
+        (``/proc`` shows the run alone, or none), ``"netns"`` (no network) and ``"ipcns"``. Empty
         when the process did not report (timeout, crash).
     """
 
