@@ -60,6 +60,7 @@ ATTACKS = [
     "<img src=\"https://evil.example/track.png\" alt=\"tracker\">",
     "$\\href{javascript:alert('mathjax href')}{a TeX link}$",
 ]
+MARKUP_NAME = "kim<img src=x onerror=\"alert('student id')\">"
 WINDOW_CHOICE = "<img src=x onerror=\"alert('window_choice')\">"
 GRADE_ID = "x<img src=x onerror=\"alert('grade_id')\">"
 HONEST = """**Zero padding** makes the border *dark*: a $k \\times k$ box blur in *same* mode
@@ -270,11 +271,13 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("attacked-class")
     write_handin(tmp / "submitted", "mallory", LESSON, NOTEBOOK, _attacker())
     write_handin(tmp / "submitted", "honest_hana", LESSON, NOTEBOOK, _honest())
+    write_handin(tmp / "submitted", MARKUP_NAME, LESSON, NOTEBOOK, _honest())
     run = run_grade(tmp / "submitted", tmp / "out")
     assert run.returncode == 0, run.stderr[-3000:]
     rows = grade_rows(tmp / "out")
     assert rows[("mallory", LESSON)]["status"] == "graded"
     assert rows[("honest_hana", LESSON)]["status"] == "graded"
+    assert rows[(MARKUP_NAME, LESSON)]["status"] == "ungradable"  # never reaches formgrader
     return tmp / "out"
 
 
@@ -341,6 +344,15 @@ def test_formgrader_shows_the_autograded_notebook_inert(context: Any, graded: Pa
     _assert_inert(result)
     assert "The grader removed HTML from this cell" in result.text
     assert "window_choice" in result.text
+
+
+def test_formgrader_lists_run_nothing(context: Any, graded: Path, formgrader: LabServer) -> None:
+    """A student folder named like a script would run in formgrader's pages: it is refused."""
+    own = (formgrader.url,)
+    visit(context, f"{formgrader.url}lab?token={formgrader.token}", own, poke=False)
+    for page in ("manage_students", f"gradebook/{LESSON}/{NOTEBOOK}", "manage_assignments"):
+        result = visit(context, f"{formgrader.url}formgrader/{page}", own, poke=False)
+        assert result.executed == [], (page, result.executed)
 
 
 def test_script_outputs_are_inert_once_sanitised(context: Any, tmp_path: Path) -> None:
