@@ -47,6 +47,15 @@ def _memory(text: str) -> int:
     return value
 
 
+class _NoSaltOption(argparse.Action):
+    """``--salt`` is refused (and not taken for an abbreviation of ``--salt-file``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error("--salt is not an option: a command line can be read by every user of the "
+                     "machine; put the salt in a file (--salt-file PATH) or in "
+                     "$CONVKIT_GRADING_SALT")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", nargs="?", type=Path, metavar="SUBMISSIONS_DIR",
                         help="folder of SUBMISSIONS_DIR/<student_id>/<assignment>/<notebook>.ipynb "
@@ -75,6 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--salt-file", type=Path, default=None, metavar="PATH",
                         help="file holding the secret that seeds each student's hidden inputs "
                              "(default: $CONVKIT_GRADING_SALT, else a public default)")
+    parser.add_argument("--salt", nargs="?", action=_NoSaltOption, help=argparse.SUPPRESS)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

@@ -11,6 +11,7 @@ result per task.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -54,7 +55,7 @@ class Engine:
             self._client = Client(self._cluster)
         else:
             try:
-                self._client = Client(self.scheduler, timeout="20s")
+                self._client = Client(self.scheduler, timeout="10s")
             except OSError as exc:
                 raise ConnectionError(f"cannot reach the Dask scheduler at --scheduler "
                                       f"{self.scheduler}: {exc}") from None
@@ -73,8 +74,14 @@ class Engine:
         return len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
 
     def share(self, value: Any) -> Any:
-        """Send ``value`` to the cluster once; tasks given the returned future receive it."""
-        return self._client.scatter(value, broadcast=False, hash=True)
+        """Put ``value`` on the cluster once; tasks given the returned future receive it.
+
+        It is a task returning ``value``, not scattered data: if the worker holding it dies,
+        the scheduler computes it again elsewhere (scattered data would be lost, and every
+        task needing it would fail).
+        """
+        return self._client.submit(_value, value, key=f"convkit-shared-{uuid.uuid4().hex}",
+                                   pure=False)
 
     def submit(self, fn: Callable[..., Any], *args: Any, key: str) -> Any:
         """Run ``fn(*args)`` as the task ``key`` (a name: equal keys are one task)."""
@@ -91,3 +98,7 @@ class Engine:
                 value = TaskCrashed(f"{type(exc).__name__}: {exc}")
             yield future, value
             future.release()
+
+
+def _value(value: Any) -> Any:
+    return value

@@ -257,6 +257,7 @@ class Grader:
         work = WorkCourse(self.context)
         fresh_gradebook = not work.gradebook_exists()
         notices = work.prepare([assignments[name] for name in used])
+        work.cache_dir.mkdir(parents=True, exist_ok=True)  # the workers' shared verdict cache
         if fresh_gradebook:
             shutil.rmtree(work.root / "done", ignore_errors=True)
         releases = {name: (work.release_root / name / assignments[name].notebook_file)
@@ -314,8 +315,9 @@ class Grader:
         template = work.template() if self.context.db_url is None else None
         peaks: dict[str, float] = {}
         seconds: list[float] = []
+        phases: dict[str, float] = {}
         try:
-            with Engine(self.jobs, self.scheduler) as engine:
+            with Engine(min(self.jobs, len(todo)), self.scheduler) as engine:
                 shared_context = engine.share(self.context)
                 bundles = {}
                 for name in sorted({s.assignment for s in todo}):
@@ -344,12 +346,17 @@ class Grader:
                         peaks[outcome.worker] = max(peaks.get(outcome.worker, 0.0),
                                                     outcome.peak_rss_mb)
                         seconds.append(outcome.seconds)
+                        for name, value in outcome.extra.items():
+                            phases[name] = (max(phases.get(name, 0.0), value)
+                                            if name.endswith("_mb")
+                                            else phases.get(name, 0.0) + value)
                     bar.update(1)
                 result.stats["workers"] = engine.workers
         finally:
             bar.close()
         result.stats["worker_peak_rss_mb"] = peaks
         result.stats["task_seconds"] = sum(seconds)
+        result.stats["task_phases"] = phases
 
     def _collect(self, sub: Submission, outcome: SubmissionResult | TaskCrashed,
                  work: WorkCourse, db: Any, records: dict[tuple[str, str], SubmissionRecord],

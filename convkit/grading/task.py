@@ -23,6 +23,7 @@ it computes the same result; only the main process writes ``OUT_DIR``.
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import socket
@@ -158,6 +159,8 @@ def run_task(task: SubmissionTask, bundle: AssignmentBundle,
         result.worker = f"{socket.gethostname()}:{os.getpid()}"
         result.seconds = time.perf_counter() - start
         result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result.extra["sandbox_peak_rss_mb"] = (
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     return result
 
 
@@ -208,6 +211,7 @@ def _run(task: SubmissionTask, bundle: AssignmentBundle, context: GradingContext
                                                          as_version=4))
             cache = VerdictCache(cache_dir)
             notes = []
+            mark = time.perf_counter()
             for job in question_jobs(rebuilt.notebook, rebuilt.findings, student=task.student,
                                      assignment=task.assignment, context=context):
                 verdict, cached = verdict_for(job, context, cache)
@@ -215,6 +219,7 @@ def _run(task: SubmissionTask, bundle: AssignmentBundle, context: GradingContext
                 if verdict.status == "not_graded" or (verdict.status != "pass"
                                                       and verdict.mistake in NOTEWORTHY):
                     notes.append(f"{job.name}: {_short(verdict.headline)}")
+            result.extra["sandbox_seconds"] = time.perf_counter() - mark
             result.notes = tuple(notes)
             result.questions = tuple(graded_names(rebuilt.notebook))
             text = nbformat.writes(normalized).encode("utf-8")
@@ -224,14 +229,18 @@ def _run(task: SubmissionTask, bundle: AssignmentBundle, context: GradingContext
             (folder / f"{task.notebook}.ipynb").write_bytes(text)
             if task.timestamp is not None:
                 (folder / "timestamp.txt").write_bytes(task.timestamp)
+            mark = time.perf_counter()
             done = api.autograde(task.assignment, task.student, force=True, create=True)
+            result.extra["autograde_seconds"] = time.perf_counter() - mark
             if not done["success"]:
                 result.log = _log(done)
                 result.reason = "nbgrader's autograde failed"
                 return
             result.autograded = (root / "autograded" / task.student / task.assignment
                                  / f"{task.notebook}.ipynb").read_bytes()
+        mark = time.perf_counter()
         done = api.generate_feedback(task.assignment, task.student, force=True)
+        result.extra["feedback_seconds"] = time.perf_counter() - mark
         page = root / "feedback" / task.student / task.assignment / f"{task.notebook}.html"
         if not done["success"] or not page.is_file():
             result.log = _log(done)
@@ -246,6 +255,49 @@ def _run(task: SubmissionTask, bundle: AssignmentBundle, context: GradingContext
         result.status = GRADED
     finally:
         engine.dispose()
+
+
+class _MemoryBytecodeCache:
+    """jinja2's compiled templates kept in this process (keyed by name and source checksum)."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def as_jinja(self):
+        import jinja2
+
+        store = self._store
+
+        class Cache(jinja2.BytecodeCache):
+            def load_bytecode(self, bucket):
+                data = store.get(bucket.key)
+                if data is not None:
+                    bucket.bytecode_from_string(data)
+
+            def dump_bytecode(self, bucket):
+                store[bucket.key] = bucket.bytecode_to_string()
+
+        return Cache()
+
+
+_TEMPLATES = _MemoryBytecodeCache()
+
+
+def feedback_exporter():
+    """nbconvert's HTMLExporter whose compiled templates are reused by every task of a worker.
+
+    nbgrader makes a new exporter, so a new jinja2 environment, per ``generate_feedback``:
+    compiling nbconvert's templates again each time cost about 0.5 s per submission.
+    """
+    from nbconvert.exporters import HTMLExporter
+
+    class CachedTemplatesHTMLExporter(HTMLExporter):
+        def _create_environment(self):
+            environment = super()._create_environment()
+            environment.bytecode_cache = _TEMPLATES.as_jinja()
+            return environment
+
+    return CachedTemplatesHTMLExporter
 
 
 def _cache_dir(context: GradingContext, root: Path) -> Path:
@@ -270,10 +322,16 @@ def _api(root: Path, db_url: str, context: GradingContext, cache_dir: Path):
     c.RebuildFromRelease.release_root = str(root / "release")
     c.SandboxChecks.context = context
     c.SandboxChecks.cache_dir = str(cache_dir)
+    c.GenerateFeedback.exporter_class = _FEEDBACK_EXPORTER()
     c.NbGraderAPI.log_level = "ERROR"
     c.Autograde.log_level = "ERROR"
     c.GenerateFeedback.log_level = "ERROR"
     return NbGraderAPI(config=c)
+
+
+@functools.cache
+def _FEEDBACK_EXPORTER():  # noqa: N802 (one class per process)
+    return feedback_exporter()
 
 
 def _log(done: dict) -> str:
