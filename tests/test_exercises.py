@@ -1077,3 +1077,34 @@ def test_the_visible_check_and_the_grader_agree_on_the_sample_class(student, ass
                 ex.name, said, verdict.headline)
         assert verdict.score == answers[ex.name].points, (ex.name, verdict.details)
     capsys.readouterr()
+
+
+def test_sharpen_with_the_2_at_the_wrong_centre_of_an_even_blur_is_refused():
+    def upper_middle(blur_kernel):  # (kh - 1) // 2: the other middle of an even side
+        b = np.asarray(blur_kernel, dtype=np.float64)
+        identity = np.zeros(b.shape)
+        identity[(b.shape[0] - 1) // 2, (b.shape[1] - 1) // 2] = 1.0
+        return 2.0 * identity - b
+
+    verdict = first_failure("sharpen_kernel", upper_middle)
+    assert verdict is not None and verdict.mistake == "identity_off_centre", verdict
+    assert "4 // 2 = 2" in verdict.message
+    assert first_failure("sharpen_kernel", upper_middle, hidden=True, seed=3) is not None
+    ex = exercises.get("sharpen_kernel")
+    assert any(c.args[0].shape[0] % 2 == 0 for c in ex.cases(hidden=True, seed=5))
+
+
+def test_get_subimages_accepts_any_dict():
+    from collections import OrderedDict, defaultdict
+
+    def ordered(im, kernel):
+        return OrderedDict(loop_subimages(im, kernel))
+
+    def default(im, kernel):
+        out = defaultdict(list)
+        out.update(loop_subimages(im, kernel))
+        return out
+
+    for func in (ordered, default):
+        check("get_subimages", func)
+        assert first_failure("get_subimages", func, hidden=True, seed=2) is None

@@ -7,8 +7,9 @@
 * a second run changes nothing (same grades.csv, gradebook and feedback; nothing regraded);
 * a ``--jobs 1`` run killed part-way (SIGKILL) and started again gives the same
   grades.csv as the clean ``--jobs 2`` run;
-* the feedback shows each of ben's mistakes by name, dev's page says why it could not
-  be graded, and no page shows a line of the solutions' hidden tests.
+* the feedback shows each of ben's mistakes by name (and, for his im_conv, the kernel his
+  function applies), partial credit as points and criteria, dev's page says why it could
+  not be graded, and no page shows a line of the solutions' hidden tests.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convkit import checks
+from convkit import exercises
+from convkit.checking.diagnosing import diagnose
+from convkit.checking.types import Verdict
 from convkit.course import ASSIGNMENTS
 from convkit.grading.rebuild import question_of
 from convkit.grading.report import read_grades_csv
-from convkit.grading.sample_class import MISTAKES, STUDENTS, expected_points
+from convkit.grading.sample_class import STUDENTS, expected_points
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 
@@ -110,11 +113,10 @@ def _points(rows: list[dict[str, str]]) -> dict[tuple[str, str, str], int]:
     for row in rows:
         for item in filter(None, row["questions"].split("; ")):
             name, score = item.rsplit(" ", 1)
-            found[(row["student"], row["assignment"], name)] = int(float(score.split("/")[0]))
+            found[(row["student"], row["assignment"], name)] = float(score.split("/")[0])
         if row["status"] != "graded":
-            for name, spec in checks.CHECKS.items():
-                if spec.assignment == row["assignment"]:
-                    found[(row["student"], row["assignment"], name)] = int(float(row["score"]))
+            for ex in exercises.for_assignment(row["assignment"]):
+                found[(row["student"], row["assignment"], ex.name)] = float(row["score"])
     return found
 
 
@@ -191,30 +193,59 @@ def _page(runs, student: str, assignment: str) -> str:
     return " ".join(html.unescape(path.read_text(encoding="utf-8")).split())
 
 
-def _first_hint(name: str, source: str) -> checks.Verdict:
-    """What checks.diagnose says, in this process, about the first failing visible case."""
+def _first_hint(name: str, source: str) -> Verdict:
+    """What the check engine says, in this process, about the first failing visible case."""
     from convkit.core import im_conv
 
+    ex = exercises.get(name)
     namespace = {"np": np, "im_conv": im_conv}
     exec(source, namespace)  # ben's answers are trusted test data here
-    for case in checks.cases(name):
-        if checks.CHECKS[name].kind == "value":
-            verdict = checks.diagnose(name, case, namespace[name])
+    for case in ex.cases():
+        if ex.kind == "value":
+            verdict = diagnose(ex, case, namespace[name])
         else:
-            verdict = checks.diagnose(name, case, namespace[name](*case.copy_args()))
+            verdict = diagnose(ex, case, namespace[name](*case.copy_args()))
         if not verdict.ok:
             return verdict
     raise AssertionError(f"ben's {name} passes every visible case")
 
 
-@pytest.mark.parametrize("name", sorted(MISTAKES))
+@pytest.mark.parametrize("name", [ex.name for ex in exercises.all_exercises() if ex.wrong])
 def test_ben_sees_each_mistake_named_in_his_feedback(runs, name):
-    verdict = _first_hint(name, MISTAKES[name][1])
+    ex = exercises.get(name)
+    verdict = _first_hint(name, ex.wrong.source)
     assert verdict.mistake not in (None, "unrecognised", "raised"), (name, verdict.mistake)
-    page = _page(runs, "ben_mistakes", checks.CHECKS[name].assignment)
-    title = verdict.message.strip().splitlines()[0].removeprefix(f"{name}:").strip()
-    assert " ".join(title.split()) in page, (name, title)
+    page = _page(runs, "ben_mistakes", ex.assignment)
+    assert " ".join(verdict.title.split()) in page, (name, verdict.title)
     assert f"✘ {name}:" in page
+    points = runs_points(runs)[("ben_mistakes", ex.assignment, name)]
+    assert points == ex.wrong.points
+    if 0 < points < ex.points:  # partial credit: the points and the criteria are shown
+        assert f"({points:g} of {ex.points:g} points)" in page
+        assert f"Points: {points:g} of {ex.points:g}" in page
+
+
+def runs_points(runs) -> dict[tuple[str, str, str], float]:
+    return _points(read_grades_csv(runs["clean"] / "grades.csv"))
+
+
+def test_bens_im_conv_feedback_shows_the_kernel_his_function_applies(runs):
+    page = _page(runs, "ben_mistakes", "02_im_conv")
+    assert ("your function applies [[6, 5, 4], [3, 2, 1]] where [[1, 2, 3], [4, 5, 6]] was "
+            "expected") in page
+    assert "Points: 0 of 5" in page and "✘ inputs left unmodified" in page
+
+
+def test_the_feedback_metadata_lists_every_criterion(runs):
+    path = next((runs["clean"] / ".nbgrader" / "autograded").glob(
+        "ben_mistakes/05_opencv/*.ipynb"))
+    meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]["convkit"]["verdicts"]
+    entry = meta["opencv_im_conv"]
+    ex = exercises.get("opencv_im_conv")
+    assert entry["score"] == ex.wrong.points and entry["max_score"] == ex.points
+    assert [c["id"] for c in entry["criteria"]] == [c.id for c in ex.rubric]
+    assert {tuple(sorted(c)) for c in entry["criteria"]} == {("id", "met", "points", "title")}
+    assert [c["met"] for c in entry["criteria"]] == [True, True, False, True]
 
 
 def test_dev_is_told_why_the_notebook_could_not_be_graded(runs):
