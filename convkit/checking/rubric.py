@@ -56,6 +56,18 @@ class CriterionResult:
         return asdict(self)
 
 
+#: why a generic criterion is not awarded to an answer that is right nowhere
+GENERIC_WHY = "counts only once some inputs give the right result"
+
+
+def _why(judged: Judged) -> str:
+    title = judged.verdict.title.rstrip(".")
+    if not judged.case.args:  # a value exercise: one answer, no inputs to name
+        return title
+    hidden = ", a hidden test" if judged.case.hidden else ""
+    return f"{title} (on {judged.case.label}{hidden})"
+
+
 def _form_ok(ex: Exercise, judged: Judged) -> bool:
     try:
         expected = ex.expected(judged.case)
@@ -80,10 +92,7 @@ def score(ex: Exercise, judged: Sequence[Judged]) -> tuple[float, list[Criterion
             mine = [j for j in graded if criterion.id in j.case.criteria]
             failing = [j for j in mine if not j.verdict.ok]
             met = bool(mine) and not failing
-            why = ("" if met else (f"{failing[0].verdict.title.rstrip('.')} (on "
-                                   f"{failing[0].case.label}"
-                                   + (", a hidden test)" if failing[0].case.hidden else ")"))
-                   if failing else "no case was run")
+            why = ("" if met else _why(failing[0]) if failing else "no case was run")
         elif criterion.rule == "unmodified":
             changed = [j for j in graded if j.modified]
             met = bool(graded) and not changed
@@ -98,7 +107,7 @@ def score(ex: Exercise, judged: Sequence[Judged]) -> tuple[float, list[Criterion
     any_value = any(r.met for r, c in zip(results, ex.rubric, strict=True) if not c.generic)
     if not any_value:
         results = [CriterionResult(r.id, r.title, r.points, False,
-                                   r.why or "awarded only with a right value on some cases")
+                                   r.why or GENERIC_WHY)
                    if c.generic else r for r, c in zip(results, ex.rubric, strict=True)]
     total = sum(r.points for r in results if r.met)
     return (int(total) if float(total).is_integer() else total), results
