@@ -87,7 +87,8 @@ for (const name of ['alert', 'confirm', 'prompt', 'print', 'open']) {
 
 
 def _cell(kind: str, source: str, **nbgrader: Any) -> dict[str, Any]:
-    cell: dict[str, Any] = {"cell_type": kind, "metadata": {}, "source": source}
+    cell: dict[str, Any] = {"cell_type": kind, "id": "c" + os.urandom(4).hex(), "metadata": {},
+                            "source": source}
     if nbgrader:
         cell["metadata"]["nbgrader"] = nbgrader
     if kind == "code":
