@@ -1139,7 +1139,9 @@ def probe():
     given = "SECRET_MARKER_42 = 1\n" + GIVEN_FLIP
     result = run(source, name="probe", cases=[Case("once", ())], given_source=given, _hook=False)
     assert result.status == "ok", result.message
-    assert result.cases[0].value == [False, [[3, 2], [1, 0]], ["inputs.npys"]]
+    # in a private root the folder is a fresh scratch space; elsewhere the inputs stay
+    files = [] if IS_ROOT and _namespaces_work() else ["inputs.npys"]
+    assert result.cases[0].value == [False, [[3, 2], [1, 0]], files]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1468,3 +1470,24 @@ def test_a_new_session_does_not_outlive_the_run(tmp_path):
     time.sleep(4.5)
     assert not target.exists()
     assert not [pid for pid in reaper.descendants() if reaper._uid(pid) == 65534]
+
+
+def test_what_c_code_writes_in_its_folder_stays_in_memory_and_small():
+    # in a private root the run's folder is a small tmpfs: OpenCV can write there (its own
+    # place), but not more than a few tens of MB, and nothing of it reaches the disk
+    source = """
+def fill():
+    import os
+    picture = np.random.default_rng(0).integers(0, 255, (2048, 4096), dtype=np.uint8)
+    written = 0
+    for index in range(12):  # 12 x 8 MB, uncompressed
+        written += bool(cv2.imwrite(f"fill-{index}.pgm", picture))
+    return [written, os.getcwd()]
+"""
+    result = _probe(source, "fill")
+    assert result.status == "ok", result.message
+    written, folder = result.cases[0].value
+    if ISOLATED:
+        assert 4 <= written <= 8  # the 64 MB scratch folder is full
+    exposed = _probe(source, "fill", _namespaces=False)
+    assert exposed.cases[0].value[0] == 12  # proof: on the disk all of them land

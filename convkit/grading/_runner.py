@@ -267,7 +267,9 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str,
     layers = list(isolation["layers"])
     if "mountns" in layers:
         packages = _package_paths(set(sys.modules) - before)
-        if not _private_root(workdir, packages, job["protected"], "pidns" in layers):
+        owner = NOBODY if job["drop_identity"] else os.getuid()
+        if not _private_root(workdir, packages, job["protected"], "pidns" in layers,
+                             (results_path, arrays_path), owner):
             layers.remove("mountns")
     if "proc" in layers and "mountns" not in layers:  # /proc is then the machine's
         layers.remove("proc")
@@ -375,6 +377,8 @@ PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "i686": 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE = 1, 2, 4, 8, 32, \
     4096, 8192
 MS_REC, MS_PRIVATE, MNT_DETACH = 16384, 1 << 18, 2
+#: the writable scratch folder of a private root (a tmpfs, in memory)
+SCRATCH_SIZE = "64m"
 
 
 def _libc():
@@ -496,13 +500,17 @@ def _package_paths(imported: set) -> set:
     return outermost
 
 
-def _private_root(workdir: str, keep: set, hidden: list, own_pids: bool) -> bool:
-    """Make this process's root an empty file system holding only ``keep`` and ``workdir``.
+def _private_root(workdir: str, keep: set, hidden: list, own_pids: bool, outputs: tuple,
+                  owner: int) -> bool:
+    """Make this process's root an empty file system holding only ``keep`` and a scratch folder.
 
     In the private mount namespace entered by :func:`_isolate`: a ``tmpfs`` gets
     read-only bind mounts of the interpreter's standard library and of the folders in
-    ``keep`` (the imported packages, the folders of the loaded C libraries), a writable
-    bind mount of ``workdir``, each at its own path, a ``/dev`` with only ``null``,
+    ``keep`` (the imported packages, the folders of the loaded C libraries), each at its
+    own path; at ``workdir``'s path a small writable ``tmpfs`` (:data:`SCRATCH_SIZE`, in
+    memory: what C code writes there never reaches the grader's disk) that holds only
+    the two ``outputs``, created empty in the real ``workdir`` and bind-mounted there
+    (``owner`` owns them, and the scratch folder); a ``/dev`` with only ``null``,
     ``zero``, ``random`` and ``urandom``, and (``own_pids``: in the run's own PID
     namespace) a fresh ``/proc`` that shows only the run's processes; then it becomes
     ``/`` (``pivot_root``) and the old root is detached. No ``/tmp``, ``/var/tmp``,
@@ -556,7 +564,15 @@ def _private_root(workdir: str, keep: set, hidden: list, own_pids: bool) -> bool
                     inside(path)):
                 mount("tmpfs", inside(path), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                       "size=4k,mode=0")
-        bind(workdir, MS_NOSUID | MS_NODEV)
+        os.makedirs(inside(workdir), 0o755, exist_ok=True)
+        mount("tmpfs", inside(workdir), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              f"size={SCRATCH_SIZE},mode=0700,uid={owner},gid={owner}")
+        for path in outputs:  # the results: the only files that reach the grader
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            os.fchown(fd, owner, owner)
+            os.close(fd)
+            os.close(os.open(inside(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            mount(path, inside(path), None, MS_BIND)
         os.makedirs(inside("/dev"), 0o755, exist_ok=True)
         for device in ("null", "zero", "random", "urandom"):
             bind(f"/dev/{device}", MS_NOSUID | MS_NOEXEC)
@@ -1122,12 +1138,28 @@ def _make_writer(results_path: str, arrays_path: str, wire):
 
     _dict, _len, _memoryview = dict, len, memoryview
     _open, _write, _close = os.open, os.write, os.close
-    _flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    _create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    _reuse = os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK  # never wait on a FIFO
+    _fstat, _S_IFMT, _S_IFREG = os.fstat, 0o170000, 0o100000
+    _EEXIST, _OSError = 17, OSError
     _dumps = wire.dumps
     _BytesIO = io.BytesIO
 
+    def open_output(path):
+        """A new file, or the empty one a private root made for it (see _private_root)."""
+        try:
+            return _open(path, _create, 0o644)
+        except _OSError as error:
+            if error.errno != _EEXIST:
+                raise
+        fd = _open(path, _reuse)
+        if (_fstat(fd).st_mode & _S_IFMT) != _S_IFREG:
+            _close(fd)
+            raise _OSError(f"{path} is not a regular file")
+        return fd
+
     def write_file(path, data):
-        fd = _open(path, _flags, 0o644)
+        fd = open_output(path)
         try:
             view = _memoryview(data)
             while view:

@@ -32,9 +32,10 @@ Defence in depth, each layer tested in ``tests/test_sandbox.py``:
    child is PID 1 of the new PID namespace and runs the job, the parent only waits and
    passes on how the child ended. After the imports the child replaces its root with
    an empty file system holding only the interpreter's standard library, the packages
-   it imported (NumPy, the allowed ones), the folders of the C libraries it loaded, its
-   own folder (the only writable place), ``/dev/null``, ``zero``, ``random``,
-   ``urandom`` and a fresh ``/proc`` that shows only its own process
+   it imported (NumPy, the allowed ones), the folders of the C libraries it loaded, at
+   its own folder's path a 64 MB in-memory scratch folder (the only writable place,
+   holding the two result files, bound from the real folder), ``/dev/null``, ``zero``,
+   ``random``, ``urandom`` and a fresh ``/proc`` that shows only its own process
    (``pivot_root``; the old root is detached). So neither Python nor C code (OpenCV's
    ``imread``, ``FileStorage``, its FFmpeg reader) can read the course, the
    submissions, the output folder, other sandboxes or other processes' command lines,
@@ -643,7 +644,10 @@ def _read_results(workdir: str, token: str) -> dict | None:
     opened = _open_result(os.path.join(workdir, f"results-{token}.json"))
     if opened is None:
         return None
-    fd, _size = opened
+    fd, size = opened
+    if size == 0:  # made empty for the runner (a private root) and never written: no results
+        os.close(fd)
+        return None
     with os.fdopen(fd, "rb") as handle:
         results = wire.loads(handle.read())
     n_arrays = results.get("n_arrays", 0)
