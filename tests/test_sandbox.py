@@ -786,11 +786,15 @@ def _names_read_at_call_time(function_name: str, path: Path | None = None) -> se
             bound.add(node.id)
         elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.ExceptHandler) and node.name:
             bound.add(node.name)
+    # a local variable's annotation is never evaluated (PEP 526): it reads nothing
+    annotations = {id(node) for ann in ast.walk(outer) if isinstance(ann, ast.AnnAssign)
+                   for node in ast.walk(ann.annotation)}
     loaded = set()
     for inner in ast.walk(outer):
         if isinstance(inner, ast.FunctionDef) and inner is not outer:
             loaded |= {node.id for node in ast.walk(inner)
-                       if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+                       if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                       and id(node) not in annotations}
     return loaded - bound
 
 

@@ -51,6 +51,7 @@ likewise. Nothing is pickled or evaluated.
 
 import os
 import sys
+from typing import NoReturn
 
 #: stdlib modules imported before the identity drop, so that answer code can import
 #: them even when the interpreter's folder is not readable by ``nobody``
@@ -203,6 +204,8 @@ def _load_wire():
 
     path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "wire.py")
     spec = importlib.util.spec_from_file_location("_convkit_sandbox_wire", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the wire format from {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -288,7 +291,7 @@ def _setup(job: dict, workdir: str, results_path: str, arrays_path: str,
     sys.dont_write_bytecode = True
     # no cached bytecode: imports compile from source, so marshal.loads (which can build
     # any code object, even one that corrupts memory) is never needed and can be refused
-    sys.implementation.cache_tag = None
+    sys.implementation.cache_tag = None  # type: ignore[assignment]
     sys.path[:] = [entry for entry in sys.path if entry and _decide(rules, os.path.realpath(entry))]
     posixsubprocess = sys.modules.get("_posixsubprocess")  # forks without an audit event
     if posixsubprocess is not None and hasattr(posixsubprocess, "fork_exec"):
@@ -425,7 +428,7 @@ def _isolate(job: dict) -> dict:
     _relay(child)
 
 
-def _relay(child: int) -> None:
+def _relay(child: int) -> NoReturn:
     """Wait for ``child`` and end this process the same way (exit code or signal)."""
     import signal
 
@@ -472,6 +475,8 @@ def _package_paths(imported: set) -> set:
     paths = {stdlib}
     for name in imported:
         module = sys.modules.get(name)
+        if module is None:
+            continue
         files = list(getattr(module, "__path__", None) or ())
         if getattr(module, "__file__", None):
             files.append(module.__file__)
@@ -493,7 +498,7 @@ def _package_paths(imported: set) -> set:
                     paths.add(os.path.dirname(resolve(fields[5].strip())))
     except OSError:
         pass
-    outermost = set()  # a folder inside a kept one needs no mount of its own
+    outermost: set[str] = set()  # a folder inside a kept one needs no mount of its own
     for path in sorted(paths):
         if not any(path.startswith(kept + "/") for kept in outermost):
             outermost.add(path)
@@ -668,7 +673,8 @@ class _ImportGate:
         if top in self._forbidden:
             sys.audit("convkit.sandbox.import", fullname)
         if top in STUB_MODULES:
-            return importlib.machinery.ModuleSpec(fullname, _StubLoader(), is_package=True)
+            return importlib.machinery.ModuleSpec(fullname, _StubLoader(),  # type: ignore[arg-type]
+                                                  is_package=True)
         if not self._stdlib_reachable and top in sys.stdlib_module_names:
             raise ModuleNotFoundError(
                 f"the grader cannot import {fullname} here: its sandbox has only NumPy and the "
@@ -794,7 +800,7 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
             path = _getcwd() + "/" + path
         todo = path.split("/")
         todo.reverse()
-        done = []
+        done: list[str] = []
         links = 0
         while todo:
             part = todo.pop()
@@ -885,6 +891,7 @@ def _install_hook(*, workdir, outputs, rules, forbidden, violations) -> None:
             name = text(args[0]) if _len(args) else None
             if name is None:
                 deny("an import by a non-str name")
+                return
             top = name.partition(".")[0]
             if top in forbidden:
                 deny(f"import of {name}")
@@ -951,7 +958,7 @@ def _run(job: dict, setup: dict, wire) -> tuple[dict, list]:
         del error
     namespace.update(setup["given"])  # the trusted versions win over any redefinition
 
-    results = {"cell_errors": cell_errors, "cases": [], "missing": name not in namespace}
+    results: dict = {"cell_errors": cell_errors, "cases": [], "missing": name not in namespace}
     if not results["missing"]:
         if kind == "value":
             for _ in range(max(1, len(job["cases"]))):

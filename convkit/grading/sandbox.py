@@ -420,7 +420,7 @@ def _check_given_source(given_source: Any, name: str) -> None:
     except (SyntaxError, ValueError) as error:
         raise ValueError(f"given_source must be valid Python: {error}") from None
     defined = set()
-    todo = list(tree.body)
+    todo: list[ast.AST] = list(tree.body)
     while todo:  # the names bound at the top level (also inside if/try/with/for blocks)
         node = todo.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -754,8 +754,6 @@ def _case(entry: Any, arrays: list[np.ndarray]) -> CaseResult:
 
 def _unserializable_type() -> type:
     """The checking engine's stand-in for a value that could not be sent back."""
-    try:
-        from convkit.checking.types import Unserializable
-    except ImportError:  # the engine of the previous layout
-        from convkit.checks import Unserializable
+    from convkit.checking.types import Unserializable
+
     return Unserializable

@@ -97,7 +97,8 @@ def encoder(np, *, strict, max_depth=MAX_DEPTH, max_nodes=MAX_NODES, max_text=MA
     _type_name = _type.__dict__["__name__"].__get__
     _ndarray, _generic = np.ndarray, np.generic
     _copy = np.array
-    _containers = {_tuple: "tuple", _list: "list", _set: "set", _frozenset: "frozenset"}
+    _containers: dict[type, str] = {_tuple: "tuple", _list: "list", _set: "set",
+                                    _frozenset: "frozenset"}
     _scalar_types = frozenset(_type(t(0)) for t in (  # exact NumPy scalar types, no subclass
         np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
         np.uint64, np.float16, np.float32, np.float64, np.longdouble, np.complex64,
@@ -277,7 +278,7 @@ def dumps(value):
     Written by hand from captured functions (the runner calls it after the student's code
     ran); anything else raises ``TypeError``.
     """
-    out = []
+    out: list[str] = []
     _dump(value, out)
     return "".join(out).encode("ascii")
 
