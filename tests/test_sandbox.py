@@ -1455,6 +1455,11 @@ def look():
         assert result.cases[0].value == "PermissionError"
     exposed = run(source, _namespaces=False, **options)
     assert "__init__.py" in exposed.cases[0].value
+    # and the hook refuses it too, without the namespaces: a hidden folder beats a kept one
+    hooked = run(f"open({str(hidden / '__init__.py')!r}).read()\n" + GOOD,
+                 hidden_folders=(str(hidden),), _namespaces=False)
+    assert hooked.status == "blocked"
+    assert hooked.violations == [f"open({str(hidden / '__init__.py')!r})"]
 
 
 def test_a_new_session_does_not_outlive_the_run(tmp_path):
