@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from convkit.grading.sample_class import CHEATS, MISTAKES
+from convkit import exercises
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 
@@ -67,8 +67,9 @@ def course(tmp_path_factory):
     (course / "autograder").mkdir()
     shutil.copy(ROOT / "autograder" / "nbgrader_config.py", course / "autograder")
     _hand_in(course, "noisy", NOISY)
-    _hand_in(course, "flipper", MISTAKES["im_conv"][1])
-    _hand_in(course, "opencv_user", CHEATS["im_conv"][1])
+    ex = exercises.get("im_conv")
+    _hand_in(course, "flipper", ex.wrong.source)
+    _hand_in(course, "opencv_user", ex.cheat.source)
     for step in (("generate_assignment", "02_im_conv", "--force"),
                  ("autograde", "02_im_conv", "--force"),
                  ("generate_feedback", "02_im_conv", "--force"),
@@ -81,7 +82,9 @@ def course(tmp_path_factory):
 def test_scores_come_from_the_sandboxed_checks(course):
     with open(course / "autograder" / "grades.csv", newline="") as stream:
         scores = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(stream)}
-    assert scores == {"noisy": 5.0, "flipper": 0.0, "opencv_user": 0.0}
+    ex = exercises.get("im_conv")
+    assert scores == {"noisy": ex.right.points, "flipper": ex.wrong.points,
+                      "opencv_user": ex.cheat.points}
 
 
 def test_no_kernel_ran_the_test_cells(course):
