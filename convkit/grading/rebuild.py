@@ -592,6 +592,24 @@ def is_added(cell: Mapping[str, Any]) -> bool:
             and mine.get("added") is True)
 
 
+def added_sources(notebook: Mapping[str, Any]) -> list[str]:
+    """The sources of the code cells the student added, in notebook order.
+
+    They are the first ``len(added_sources(nb))`` entries of :func:`answer_sources`, so a
+    caller can tell the sandbox which sources are scratch cells (a refused import there
+    need not be a violation: the answer that uses its name fails anyway).
+
+    Examples
+    --------
+    >>> nb = {"cells": [{"cell_type": "code", "source": "h = 1",
+    ...                  "metadata": {"convkit": {"added": True}}}]}
+    >>> added_sources(nb)
+    ['h = 1']
+    """
+    return [_source(cell) for cell in notebook.get("cells", [])
+            if isinstance(cell, Mapping) and is_added(cell)]
+
+
 def answer_sources(notebook: Mapping[str, Any]) -> list[str]:
     """What the sandbox runs: the student's added code cells, then the code answer cells.
 
@@ -610,7 +628,7 @@ def answer_sources(notebook: Mapping[str, Any]) -> list[str]:
     ['def helper(): pass', 'x = 1']
     """
     cells = [c for c in notebook.get("cells", []) if isinstance(c, Mapping)]
-    added = [_source(cell) for cell in cells if is_added(cell)]
+    added = added_sources(notebook)
     answers = [_source(cell) for cell in cells
                if cell.get("cell_type") == "code" and _nbgrader(cell).get("solution")
                and not is_added(cell)]
