@@ -119,10 +119,11 @@ def build_context(args: argparse.Namespace, root: Path, submissions: Path) -> Gr
     work = out_dir / WORK_DIR
     db_url = sqlalchemy_url(args.db) if args.db else None
     return GradingContext(
-        course_root=root, salt=read_salt(args.salt_file), timeout=args.timeout,
-        memory_mb=args.memory, release_dir=work / "students-release", out_dir=out_dir,
-        submissions_dir=submissions.resolve(),
-        protected=(root, out_dir, work, submissions.resolve()), db_url=db_url)
+        course_root=str(root), salt=read_salt(args.salt_file), timeout=args.timeout,
+        memory_mb=args.memory, release_dir=str(work / "students-release"), out_dir=str(out_dir),
+        submissions_dir=str(submissions.resolve()),
+        protected=tuple(str(p) for p in (root, out_dir, work, submissions.resolve())),
+        db_url=db_url)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 import time
@@ -175,7 +176,7 @@ def discover(submissions: Path, assignments: dict[str, Assignment]) -> list[Subm
 def _read_submission(student: str, item: Assignment, folder: Path,
                      submissions: Path) -> Submission:
     path = folder / item.notebook_file
-    if not path.is_file() and not path.is_symlink():
+    if not os.path.lexists(path):
         others = sorted(p.name for p in folder.glob("*.ipynb"))
         seen = (f"the folder holds {', '.join(others)}" if others
                 else "the folder holds no notebook")
@@ -330,7 +331,7 @@ class Grader:
                     prior = records.get((sub.student, sub.assignment))
                     task = SubmissionTask(
                         sub.student, sub.assignment, sub.notebook, sub.key, kind,
-                        raw=sub.raw if kind == GRADE else b"", timestamp=sub.timestamp,
+                        raw=(sub.raw or b"") if kind == GRADE else b"", timestamp=sub.timestamp,
                         prior=prior, grader=version,
                         autograded=(self._autograded_path(sub, work).read_bytes()
                                     if kind == FEEDBACK else None))
@@ -388,7 +389,8 @@ class Grader:
             _replace(self._autograded_path(sub, work), outcome.autograded or b"")
             result.regraded += 1
             result.sandbox_runs += outcome.sandbox_runs
-            marker = {"questions": list(outcome.questions), "notes": list(outcome.notes)}
+            marker: dict[str, Any] = {"questions": list(outcome.questions),
+                                      "notes": list(outcome.notes)}
         else:
             marker = dict(self._marker(sub, work) or {})
             result.refreshed += 1
