@@ -167,6 +167,40 @@ def test_a_cell_error_does_not_stop_the_later_cells():
     assert result.cell_errors[1].startswith("SyntaxError: invalid syntax")
 
 
+def test_a_forbidden_import_in_an_added_scratch_cell_is_a_cell_error_not_a_violation():
+    # lesson 3 invites comparing with SciPy: a scratch cell doing so must not zero the answers
+    scratch = "from scipy.signal import convolve2d\nprint(convolve2d)\n"
+    result = run_in_sandbox([scratch, GOOD], "im_conv", CASES, scratch_cells=1, timeout=20)
+    assert_correct(result)
+    assert result.violations == []
+    assert any("a cell you added imports scipy" in error for error in result.cell_errors)
+
+
+def test_an_answer_relying_on_a_scratch_cells_forbidden_import_still_fails():
+    scratch = "from scipy.signal import correlate2d\n"
+    lazy = "def im_conv(im, kernel):\n    return correlate2d(im, kernel, mode='valid')\n"
+    result = run_in_sandbox([scratch, lazy], "im_conv", CASES, scratch_cells=1, timeout=20)
+    assert all(case.status == "error" and "NameError" in case.error for case in result.cases)
+
+
+def test_a_forbidden_import_in_an_answer_cell_is_still_a_violation():
+    answer_cell = "from scipy.signal import convolve2d\n" + GOOD
+    result = run_in_sandbox(["x = 1\n", answer_cell], "im_conv", CASES, scratch_cells=1,
+                            timeout=20)
+    assert any("scipy" in v for v in result.violations)
+
+
+def test_anything_else_refused_in_a_scratch_cell_is_still_a_violation():
+    scratch = "try:\n    open('/etc/passwd').read()\nexcept OSError:\n    pass\nimport scipy\n"
+    result = run_in_sandbox([scratch, GOOD], "im_conv", CASES, scratch_cells=1, timeout=20)
+    assert result.violations, "reading outside the sandbox must stay a violation"
+
+
+def test_scratch_cells_must_fit_the_sources():
+    with pytest.raises(ValueError, match="scratch_cells"):
+        run_in_sandbox([GOOD], "im_conv", CASES, scratch_cells=2)
+
+
 def test_input_modification_is_reported_and_each_call_gets_fresh_copies():
     twice = [Case("first", (IM, KERNEL)), Case("second", (IM, KERNEL))]
     result = run(answer("im += 1"), cases=twice)

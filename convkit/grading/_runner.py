@@ -947,7 +947,9 @@ def _run(job: dict, setup: dict, wire) -> tuple[dict, list]:
         namespace[module.partition(".")[0]] = sys.modules[module.partition(".")[0]]
     namespace.update(setup["given"])
     cell_errors = []
+    scratch = int(job.get("scratch_cells", 0))
     for index, source in enumerate(setup["sources"], start=1):
+        before = len(violations)
         with capture() as _:
             # through ``call``, so that a traceback starts in "<convkit sandbox>", not here
             ok, error = call(compile, (source, _cell_name(index), "exec", 0, True))
@@ -955,6 +957,14 @@ def _run(job: dict, setup: dict, wire) -> tuple[dict, list]:
                 ok, error = call(exec, (error, namespace))
         if not ok:
             cell_errors.append(tools["describe"](error))
+        new = violations[before:]
+        if index <= scratch and new and all(v.startswith("import of ") for v in new):
+            # a scratch cell of the student's (e.g. SciPy to compare with): not a cheat by
+            # itself; the cell stopped there, and an answer using its names fails alone
+            del violations[before:]
+            cell_errors.append("a cell you added imports " + ", ".join(
+                v.removeprefix("import of ") for v in new) + ", which this exercise does not "
+                "allow while grading: that cell stopped there")
         del error
     namespace.update(setup["given"])  # the trusted versions win over any redefinition
 

@@ -55,7 +55,7 @@ def grader_version() -> str:
 
 def question_key(*, student: str, assignment: str, name: str, sources: Sequence[str],
                  findings: Sequence[Finding], salt: str, timeout: float,
-                 memory_mb: int = DEFAULT_MEMORY_MB) -> str:
+                 memory_mb: int = DEFAULT_MEMORY_MB, scratch_cells: int = 0) -> str:
     """The cache key of one question's verdict (a hex sha256).
 
     Examples
@@ -77,6 +77,8 @@ def question_key(*, student: str, assignment: str, name: str, sources: Sequence[
         "assignment": assignment, "name": name, "sources": list(sources),
         "findings": relevant, "timeout": float(timeout), "memory_mb": int(memory_mb),
     }
+    if scratch_cells:  # only when there are any, so keys without added cells stay as they were
+        payload["scratch_cells"] = int(scratch_cells)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 
 

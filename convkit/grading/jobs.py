@@ -14,7 +14,7 @@ from typing import Any
 
 from convkit.grading.cache import VerdictCache, question_key
 from convkit.grading.context import GradingContext
-from convkit.grading.rebuild import Finding, answer_sources, graded_names
+from convkit.grading.rebuild import Finding, added_sources, answer_sources, graded_names
 from convkit.grading.verdicts import NOT_GRADED, QuestionVerdict, grade_question
 
 
@@ -28,6 +28,7 @@ class QuestionJob:
     sources: tuple[str, ...]
     findings: tuple[Finding, ...]
     key: str
+    scratch_cells: int = 0  #: how many of ``sources`` (the first) are cells the student added
 
 
 def question_jobs(notebook: Mapping[str, Any], findings: Sequence[Finding], *, student: str,
@@ -47,13 +48,14 @@ def question_jobs(notebook: Mapping[str, Any], findings: Sequence[Finding], *, s
     [('f', ('def f(x):\\n    return x',))]
     """
     sources = tuple(answer_sources(notebook))
+    scratch = len(added_sources(notebook))
     jobs = []
     for name in graded_names(notebook):
         mine = tuple(f for f in findings if f.question == name)
         key = question_key(student=student, assignment=assignment, name=name, sources=sources,
                            findings=mine, salt=context.salt, timeout=context.timeout,
-                           memory_mb=context.memory_mb)
-        jobs.append(QuestionJob(student, assignment, name, sources, mine, key))
+                           memory_mb=context.memory_mb, scratch_cells=scratch)
+        jobs.append(QuestionJob(student, assignment, name, sources, mine, key, scratch))
     return jobs
 
 
@@ -77,7 +79,7 @@ def verdict_for(job: QuestionJob, context: GradingContext,
     try:
         verdict = grade_question(job.name, job.sources, student=job.student,
                                  assignment=job.assignment, context=context,
-                                 findings=job.findings)
+                                 findings=job.findings, scratch_cells=job.scratch_cells)
     except Exception as exc:  # a bug of the grader: this question is not graded, the run goes on
         detail = f"{type(exc).__name__}: {exc}"
         return QuestionVerdict(job.name, NOT_GRADED,

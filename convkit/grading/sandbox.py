@@ -260,6 +260,7 @@ def run_in_sandbox(
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     hidden_folders: Sequence[str | os.PathLike] = (),
+    scratch_cells: int = 0,
     _hook: bool = True,
     _namespaces: bool = True,
 ) -> SandboxResult:
@@ -296,6 +297,11 @@ def run_in_sandbox(
     memory_mb : int
         Address-space limit of the process, in MB (at least
         :data:`convkit.grading.context.MIN_MEMORY_MB`).
+    scratch_cells : int
+        How many of ``sources`` (the first ones) are code cells the student added rather
+        than answer cells. A forbidden import in one of those is not a violation: the cell
+        stops there (recorded in :attr:`SandboxResult.cell_errors`) and an answer that
+        relies on the missing name fails on its own. Anything else refused there still is.
     hidden_folders : sequence of path
         Folders the student's process must never see (the grading context's
         :attr:`~convkit.grading.context.GradingContext.hidden_folders`: the course,
@@ -319,8 +325,13 @@ def run_in_sandbox(
     >>> result.status, result.cases[0].value
     ('ok', array([0, 2, 4]))
     """
+    if (isinstance(scratch_cells, bool) or not isinstance(scratch_cells, int)
+            or not 0 <= scratch_cells <= len(sources)):
+        raise ValueError(f"scratch_cells must be an int from 0 to len(sources); "
+                         f"got {scratch_cells!r}")
     job, arrays = _make_job(sources, name, cases, kind, allowed_modules, forbid, given_source,
                             timeout, memory_mb, hidden_folders, _hook, _namespaces)
+    job["scratch_cells"] = scratch_cells
     reaper.enable_subreaper()
     _sweep_stale_folders()
     # the sandbox folder lives, under a random name, in a folder others may cross but not

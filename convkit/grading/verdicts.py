@@ -199,6 +199,7 @@ def grade_question(
     assignment: str,
     context: GradingContext,
     findings: Sequence[Finding] = (),
+    scratch_cells: int = 0,
 ) -> QuestionVerdict:
     """Run and judge one graded name of one submission.
 
@@ -239,7 +240,8 @@ def grade_question(
     result = run_in_sandbox(code, name, all_cases, kind=ex.kind,
                             allowed_modules=ex.allowed_modules, forbid=ex.forbidden_modules,
                             given_source=ex.given_source, timeout=context.timeout,
-                            memory_mb=context.memory_mb, hidden_folders=context.hidden_folders)
+                            memory_mb=context.memory_mb, hidden_folders=context.hidden_folders,
+                            scratch_cells=scratch_cells)
     seconds = round(time.perf_counter() - started, 3)
     return judge_run(ex, all_cases, result, seconds)
 
