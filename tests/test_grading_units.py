@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 import nbformat
@@ -288,3 +289,36 @@ def test_a_second_grade_run_on_the_same_out_dir_is_refused(tmp_path):
     assert done.returncode == 2
     assert "another `convkit grade` is writing to" in done.stderr
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# the feedback says when the network layer was missing (DESIGN's grading contract)
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_verdicts_notes_reach_the_test_cell_whatever_the_outcome():
+    from convkit.grading.verdicts import NO_NETWORK_LAYER
+
+    passed = QuestionVerdict("f", PASS, "all 3 checks passed", notes=[NO_NETWORK_LAYER])
+    (out,) = verdict_outputs(passed, "f")
+    assert out.text.startswith("✔ f: all 3 checks passed\n")
+    assert "not cut off the network" in out.text
+    failed = QuestionVerdict("f", FAIL, "1 of 3 checks failed", notes=[NO_NETWORK_LAYER])
+    assert "not cut off the network" in " ".join(verdict_outputs(failed, "f")[0].traceback)
+    assert nbgrader_utils.determine_grade(nbformat.v4.new_code_cell(
+        outputs=verdict_outputs(passed, "f"),
+        metadata={"nbgrader": {"grade": True, "points": 3, "grade_id": "test_f"}}))[0] == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="the network namespace needs root")
+def test_as_root_a_real_run_is_cut_off_the_network_and_says_nothing(tmp_path):
+    from convkit import exercises
+    from convkit.grading.context import GradingContext
+    from convkit.grading.verdicts import grade_question
+
+    context = GradingContext(course_root=str(tmp_path), salt="s", timeout=10.0)
+    verdict = grade_question("flip_kernel", [exercises.get("flip_kernel").right.source],
+                             student="ada", assignment="03_kernel_flipping", context=context)
+    assert verdict.passed, verdict.details
+    assert verdict.notes == []

@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from convkit.grading.sandbox import SandboxResult
 
 PASS, FAIL, NOT_GRADED = "pass", "fail", "not_graded"
+#: the note a verdict carries when its run could not be cut off the network
+NO_NETWORK_LAYER = ("note: this run was not cut off the network (no network namespace here: "
+                    "the grader runs without root, or the kernel refuses it); the audit hook "
+                    "still refused Python's sockets, but C libraries could reach the network")
 #: how many sandbox violations the feedback lists before summarising
 MAX_LISTED = 3
 
@@ -243,7 +247,10 @@ def grade_question(
                             memory_mb=context.memory_mb, hidden_folders=context.hidden_folders,
                             scratch_cells=scratch_cells)
     seconds = round(time.perf_counter() - started, 3)
-    return judge_run(ex, all_cases, result, seconds)
+    verdict = judge_run(ex, all_cases, result, seconds)
+    if "netns" not in result.layers:  # DESIGN: the feedback says when that layer was missing
+        verdict.notes.append(NO_NETWORK_LAYER)
+    return verdict
 
 
 def judge_run(ex: Exercise, all_cases: Sequence[Case], result: SandboxResult,
