@@ -96,19 +96,19 @@ def lab(
 
 
 @pytest.fixture(scope="session")
-def context(chromium: str, lab: LabServer) -> Iterator[object]:
+def context(chromium: str, lab: LabServer, playwright_driver) -> Iterator[object]:
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:  # pragma: no cover - playwright is in the test extra
         _unavailable("the Python package playwright is not installed (pip install playwright)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-        ctx = browser.new_context(viewport=VIEWPORT)
-        try:
-            yield ctx
-        finally:
-            ctx.close()
-            browser.close()
+    pw = playwright_driver
+    browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+    ctx = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+        browser.close()
 
 
 @dataclass

@@ -94,21 +94,21 @@ def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab
 
 
 @pytest.fixture(scope="module")
-def tab(chromium: str, lab: LabServer) -> Iterator[NotebookTab]:
+def tab(chromium: str, lab: LabServer, playwright_driver) -> Iterator[NotebookTab]:
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:  # pragma: no cover - playwright is in the test extra
         _unavailable("the Python package playwright is not installed (pip install playwright)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-        context = browser.new_context(viewport=VIEWPORT)
-        notebook = NotebookTab(context, lab, NOTEBOOK).open()
-        try:
-            yield notebook
-        finally:
-            notebook.close()
-            context.close()
-            browser.close()
+    pw = playwright_driver
+    browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+    context = browser.new_context(viewport=VIEWPORT)
+    notebook = NotebookTab(context, lab, NOTEBOOK).open()
+    try:
+        yield notebook
+    finally:
+        notebook.close()
+        context.close()
+        browser.close()
 
 
 def _shot(tab: NotebookTab, element: Any, name: str) -> Path:

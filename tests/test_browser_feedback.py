@@ -253,17 +253,15 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def context(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-        ctx = browser.new_context(viewport=VIEWPORT)
-        try:
-            yield ctx
-        finally:
-            ctx.close()
-            browser.close()
+def context(chromium: str, playwright_driver) -> Iterator[Any]:
+    pw = playwright_driver
+    browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+    ctx = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+        browser.close()
 
 
 @pytest.fixture(scope="module")
