@@ -89,6 +89,19 @@ def find_chromium() -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def browser_context(driver: Any, chromium: str) -> Any:
+    """A Chromium of its own, launched through the session's Playwright ``driver``, and one
+    browser context at :data:`VIEWPORT`; both closed afterwards."""
+    browser = driver.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield context
+    finally:
+        context.close()
+        browser.close()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

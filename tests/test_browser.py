@@ -20,14 +20,13 @@ from pathlib import Path
 import nbformat
 import pytest
 from browser_helpers import (
-    CHROMIUM_ARGS,
     HARNESS,
     INSTALL_HINT,
     REPO,
-    VIEWPORT,
     Cell,
     LabServer,
     NotebookTab,
+    browser_context,
     choose_each_dropdown,
     find_chromium,
     label_problems,
@@ -97,18 +96,8 @@ def lab(
 
 @pytest.fixture(scope="session")
 def context(chromium: str, lab: LabServer, playwright_driver) -> Iterator[object]:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:  # pragma: no cover - playwright is in the test extra
-        _unavailable("the Python package playwright is not installed (pip install playwright)")
-    pw = playwright_driver
-    browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-    ctx = browser.new_context(viewport=VIEWPORT)
-    try:
+    with browser_context(playwright_driver, chromium) as ctx:
         yield ctx
-    finally:
-        ctx.close()
-        browser.close()
 
 
 @dataclass

@@ -24,12 +24,12 @@ from typing import Any
 import nbformat
 import pytest
 from browser_helpers import (
-    CHROMIUM_ARGS,
     INSTALL_HINT,
     REPO,
     VIEWPORT,
     LabServer,
     NotebookTab,
+    browser_context,
     find_chromium,
     label_problems,
 )
@@ -95,20 +95,12 @@ def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab
 
 @pytest.fixture(scope="module")
 def tab(chromium: str, lab: LabServer, playwright_driver) -> Iterator[NotebookTab]:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:  # pragma: no cover - playwright is in the test extra
-        _unavailable("the Python package playwright is not installed (pip install playwright)")
-    pw = playwright_driver
-    browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-    context = browser.new_context(viewport=VIEWPORT)
-    notebook = NotebookTab(context, lab, NOTEBOOK).open()
-    try:
-        yield notebook
-    finally:
-        notebook.close()
-        context.close()
-        browser.close()
+    with browser_context(playwright_driver, chromium) as context:
+        notebook = NotebookTab(context, lab, NOTEBOOK).open()
+        try:
+            yield notebook
+        finally:
+            notebook.close()
 
 
 def _shot(tab: NotebookTab, element: Any, name: str) -> Path:

@@ -35,7 +35,13 @@ from typing import Any
 
 import nbformat
 import pytest
-from browser_helpers import CHROMIUM_ARGS, INSTALL_HINT, REPO, VIEWPORT, LabServer, find_chromium
+from browser_helpers import (
+    INSTALL_HINT,
+    REPO,
+    LabServer,
+    browser_context,
+    find_chromium,
+)
 from handins import answered_notebook, cell_by_id, grade_rows, run_grade, write_handin
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -254,14 +260,8 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def context(chromium: str, playwright_driver) -> Iterator[Any]:
-    pw = playwright_driver
-    browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-    ctx = browser.new_context(viewport=VIEWPORT)
-    try:
+    with browser_context(playwright_driver, chromium) as ctx:
         yield ctx
-    finally:
-        ctx.close()
-        browser.close()
 
 
 @pytest.fixture(scope="module")
