@@ -955,16 +955,17 @@ def _run(job: dict, setup: dict, wire) -> tuple[dict, list]:
             ok, error = call(compile, (source, _cell_name(index), "exec", 0, True))
             if ok:
                 ok, error = call(exec, (error, namespace))
-        if not ok:
-            cell_errors.append(tools["describe"](error))
         new = violations[before:]
         if index <= scratch and new and all(v.startswith("import of ") for v in new):
             # a scratch cell of the student's (e.g. SciPy to compare with): not a cheat by
-            # itself; the cell stopped there, and an answer using its names fails alone
+            # itself; the cell stopped there, and an answer using its names fails alone.
+            # One message for it, whether the cell let the refusal through or caught it.
             del violations[before:]
-            cell_errors.append("a cell you added imports " + ", ".join(
+            cell_errors.append("ImportError: a cell you added imports " + ", ".join(
                 v.removeprefix("import of ") for v in new) + ", which this exercise does not "
                 "allow while grading: that cell stopped there")
+        elif not ok:
+            cell_errors.append(tools["describe"](error))
         del error
     namespace.update(setup["given"])  # the trusted versions win over any redefinition
 

@@ -177,7 +177,7 @@ def verdict_outputs(verdict: QuestionVerdict | None, name: str) -> list[Notebook
                 "ask your instructor")
         return [nbformat.v4.new_output("error", ename="NotGraded", evalue=text,
                                        traceback=[f"{RED}✘ {text}{RESET}"])]
-    notes = [*_wrapped("\n".join(verdict.notes))] if verdict.notes else []
+    notes = _wrapped("\n".join(verdict.notes))
     if verdict.status == PASS:
         return [nbformat.v4.new_output("stream", name="stdout", text="".join(
             f"{line}\n" for line in (f"✔ {name}: {verdict.headline}", *notes)))]
