@@ -31,6 +31,8 @@ _EXPORTS: dict[str, str] = {
     "flip_kernel": "convkit.core",
     "convolve": "convkit.core",
     "conv_output_shape": "convkit.core",
+    "pad_image": "convkit.core",
+    "strided_im_conv": "convkit.core",
     "apply_per_channel": "convkit.core",
     # kernels, images, pictures
     "KERNELS": "convkit.kernels",

@@ -2,7 +2,8 @@
 
 These are the reference implementations of the functions students write in the
 lessons (``get_subimages``, ``im_conv``, ``flip_kernel``, ``convolve``,
-``conv_output_shape``), built on one engine, :func:`correlate`.
+``conv_output_shape``, ``pad_image``, ``strided_im_conv``), built on one engine,
+:func:`correlate`.
 
 What is computed
 ----------------
@@ -109,6 +110,7 @@ array([[ -1.,  -2.,  -2.,   2.],
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -120,9 +122,13 @@ from convkit._validate import (
     BOUNDARIES,
     MODES,
     as_image,
+    as_int,
     as_kernel,
+    as_numbers,
     as_shape,
     check_boundary,
+    check_choice,
+    check_finite,
     check_fits,
     check_mode,
     check_stride,
@@ -138,6 +144,8 @@ __all__ = [
     "flip_kernel",
     "get_subimages",
     "im_conv",
+    "pad_image",
+    "strided_im_conv",
 ]
 
 #: elements per block of the stride-1 engine: two float64 blocks (192 KiB each)
@@ -149,6 +157,9 @@ _NP_PAD_MODE: dict[str, Literal["constant", "symmetric", "edge", "wrap"]] = {
 }
 
 Pad = tuple[tuple[int, int], tuple[int, int]]
+
+#: the borders :func:`pad_image` invents (a subset of :data:`BOUNDARIES`)
+PAD_MODES: tuple[str, ...] = ("zero", "replicate")
 
 
 # --------------------------------------------------------------------------- public functions
@@ -469,6 +480,158 @@ def conv_output_shape(
     return ((h + top + bottom - kh) // sr + 1, (w + left + right - kw) // sc + 1)
 
 
+def pad_image(im: ArrayLike, pad: int | tuple[int, int], mode: str = "zero") -> np.ndarray:
+    """The image in a frame of invented pixels, ``pad`` wide on every side.
+
+    Padding first and then taking the valid-mode :func:`im_conv` gives the
+    "same"-size convolution: a ``k x k`` kernel (``k`` odd) and ``pad = k // 2``
+    give an output of the image's own size.
+
+    Parameters
+    ----------
+    im : array_like
+        Grey image, 2-D ``(height, width)``, any integer or float dtype. Never
+        modified.
+    pad : int or (int, int)
+        Pixels added on *each* side: an int for the same frame everywhere, or
+        ``(rows, cols)``: ``rows`` above and below, ``cols`` left and right.
+        Each >= 0; 0 returns a copy.
+    mode : {"zero", "replicate"}, optional
+        ``"zero"`` (default) fills the frame with 0; ``"replicate"`` repeats the
+        nearest edge pixel (NumPy's ``np.pad(mode="edge")``, OpenCV's
+        ``BORDER_REPLICATE``). Padding the row ``a b c`` by 2::
+
+            zero       0 0 | a b c | 0 0
+            replicate  a a | a b c | c c
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array of shape ``(H + 2 * rows, W + 2 * cols)`` with **the dtype of
+        im**: both modes only copy pixels or add zeros, which every dtype holds,
+        so a uint8 photo stays a uint8 photo (convert to float before
+        arithmetic, as :func:`im_conv` does).
+
+    Raises
+    ------
+    TypeError
+        For a non-numeric, boolean or complex ``im``; a ``pad`` that is not an
+        int or a pair of ints (floats and bools included); a ``mode`` that is
+        not a string.
+    ValueError
+        For an ``im`` that is not 2-D, is empty or not finite; a negative
+        ``pad``; a ``mode`` other than ``"zero"`` and ``"replicate"``.
+
+    See Also
+    --------
+    correlate : ``mode="same"`` with ``boundary`` does the padding for you.
+
+    Examples
+    --------
+    >>> im = np.array([[1, 2], [3, 4]], dtype=np.uint8)
+    >>> pad_image(im, 1)
+    array([[0, 0, 0, 0],
+           [0, 1, 2, 0],
+           [0, 3, 4, 0],
+           [0, 0, 0, 0]], dtype=uint8)
+    >>> pad_image(im, (0, 2), mode="replicate")
+    array([[1, 1, 1, 2, 2, 2],
+           [3, 3, 3, 4, 4, 4]], dtype=uint8)
+
+    The same-size blur: pad by ``k // 2``, then valid mode.
+
+    >>> photo = np.arange(20.0).reshape(4, 5)
+    >>> im_conv(pad_image(photo, 1, "replicate"), np.ones((3, 3)) / 9).shape
+    (4, 5)
+    """
+    arr = as_image(im, dtype=None)
+    rows, cols = _pad_pair(pad)
+    mode = check_choice(mode, "mode", PAD_MODES, {"constant": "zero", "fill": "zero",
+                                                   "edge": "replicate", "nearest": "replicate"})
+    widths = ((rows, rows), (cols, cols))
+    if rows == cols == 0:
+        return arr.copy()
+    return np.pad(arr, widths, mode=_NP_PAD_MODE[mode])
+
+
+def strided_im_conv(im: ArrayLike, kernel: ArrayLike, stride: int) -> NDArray[np.float64]:
+    """:func:`im_conv` at every ``stride``-th window only, in both directions.
+
+    ``out[r, c] = sum_ij kernel[i, j] * im[stride*r + i, stride*c + j]``: equal to
+    ``im_conv(im, kernel)[::stride, ::stride]``, but the skipped windows are never
+    computed (about ``stride**2`` times less work).
+
+    Parameters
+    ----------
+    im : array_like
+        Grey image, 2-D ``(height, width)``, any integer or float dtype (computed
+        in float64). Never modified.
+    kernel : array_like
+        2-D weights, no larger than ``im``; not flipped.
+    stride : int
+        The step between two windows' top-left corners, >= 1 (1 is
+        :func:`im_conv`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of shape ``((H - kh) // stride + 1, (W - kw) // stride + 1)``,
+        that is ``conv_output_shape(im.shape, kernel.shape, "valid",
+        stride=stride)``. The last window starts at row ``stride * (out_h - 1)
+        <= H - kh``: rows past it that no window reaches are never read.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric arrays, or a ``stride`` that is not an int (floats such
+        as ``2.0`` and bools included).
+    ValueError
+        For arrays that are not 2-D, empty or not finite, a kernel larger than
+        ``im``, or a ``stride`` below 1.
+
+    Examples
+    --------
+    A 5x5 image, a 3x3 kernel of ones and a stride of 2: windows start at rows
+    and columns 0 and 2::
+
+         0  1  2  3  4
+         5  6  7  8  9      sum of the windows at
+        10 11 12 13 14  ->  (0, 0) (0, 2)   ->   54  72
+        15 16 17 18 19      (2, 0) (2, 2)       144 162
+        20 21 22 23 24
+
+    >>> strided_im_conv(np.arange(25).reshape(5, 5), np.ones((3, 3)), 2)
+    array([[ 54.,  72.],
+           [144., 162.]])
+    >>> strided_im_conv(np.ones((6, 7)), np.ones((2, 2)), 3).shape
+    (2, 2)
+    """
+    arr = as_image(im)
+    k = as_kernel(kernel)
+    step = as_int(stride, "stride", minimum=1)
+    check_fits(arr.shape, k.shape)
+    return _strided(arr, k, (step, step))
+
+
+def _pad_pair(pad: Any) -> tuple[int, int]:
+    """``pad`` as ``(rows, cols)``: an int >= 0, or a pair of them."""
+    expected = "pad must be an integer >= 0 or a (rows, cols) pair of them"
+    if isinstance(pad, np.ndarray) and pad.ndim == 1:
+        pad = tuple(pad.tolist())
+    if isinstance(pad, tuple | list):
+        if len(pad) != 2:
+            raise ValueError(f"{expected}; got {tuple(pad)!r} ({len(pad)} numbers)")
+        values = tuple(pad)
+    else:
+        values = (pad, pad)
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool | np.bool_)
+               for v in values):
+        raise TypeError(f"{expected}; got {pad!r} ({type(pad).__name__})")
+    if any(int(v) < 0 for v in values):
+        raise ValueError(f"{expected}; got {pad!r} (padding cannot be negative)")
+    return int(values[0]), int(values[1])
+
+
 def apply_per_channel(
     func: Callable[..., Any], im: ArrayLike, kernel: ArrayLike, **kwargs: Any
 ) -> np.ndarray:
@@ -531,6 +694,86 @@ def apply_per_channel(
         channel.flags.writeable = False
         results.append(np.asarray(func(channel, kernel, **kwargs)))
     return np.stack(results, axis=-1)
+
+
+def _as_taps(value: ArrayLike, name: str, axis: str) -> NDArray[np.float64]:
+    """Validate a 1-D, non-empty, finite vector of weights (the ``column`` or ``row``)."""
+    arr = as_numbers(value, name, expected=f"a 1-D array of {axis} weights")
+    if arr.ndim != 1:
+        hint = (f": pass a 1-D array, e.g. np.ravel({name}), not a 2-D {arr.shape} one"
+                if arr.ndim == 2 and 1 in arr.shape else "")
+        raise ValueError(f"{name} must be a 1-D array of {axis} weights; got shape "
+                         f"{arr.shape}{hint}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
+    check_finite(arr, name)
+    return arr.astype(np.float64, copy=False)
+
+
+def separable_conv(im: ArrayLike, column: ArrayLike, row: ArrayLike) -> NDArray[np.float64]:
+    """``im_conv(im, np.outer(column, row))``, computed as two 1-D passes.
+
+    A kernel that is a column times a row (a box blur, a Gaussian, Sobel) need not be
+    applied whole: first slide ``column`` down every column of the image, then slide
+    ``row`` along every row of that result. Each output pixel costs ``kh + kw``
+    products instead of ``kh * kw``. Valid mode, no flip (as :func:`im_conv`).
+
+    Parameters
+    ----------
+    im : array_like
+        Grey image, 2-D ``(height, width)``, any integer or float dtype.
+    column : array_like
+        1-D vertical weights, length ``kh <= height``.
+    row : array_like
+        1-D horizontal weights, length ``kw <= width``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of shape ``(H - kh + 1, W - kw + 1)``.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric, boolean or complex input.
+    ValueError
+        If ``im`` is not 2-D, ``column`` or ``row`` is not 1-D, anything is empty or
+        not finite, or the kernel does not fit inside the image.
+
+    Notes
+    -----
+    ::
+
+        tmp[r, c] = sum over i of column[i] * im[r + i, c]      shape (H - kh + 1, W)
+        out[r, c] = sum over j of row[j] * tmp[r, c + j]         shape (H - kh + 1, W - kw + 1)
+                  = sum over i, j of column[i] * row[j] * im[r + i, c + j]
+
+    Examples
+    --------
+    >>> im = np.arange(20.0).reshape(4, 5)
+    >>> separable_conv(im, [1, 2, 1], [1, 0, -1])
+    array([[-8., -8., -8.],
+           [-8., -8., -8.]])
+    >>> bool(np.allclose(separable_conv(im, [1, 2, 1], [1, 0, -1]),
+    ...                  im_conv(im, np.outer([1, 2, 1], [1, 0, -1]))))
+    True
+    >>> separable_conv(im, [[1, 2, 1]], [1])
+    Traceback (most recent call last):
+    ...
+    ValueError: column must be a 1-D array of vertical weights; got shape (1, 3): pass a 1-D array, e.g. np.ravel(column), not a 2-D (1, 3) one
+    """  # noqa: E501
+    arr = as_image(im)
+    col = _as_taps(column, "column", "vertical")
+    rw = _as_taps(row, "row", "horizontal")
+    check_fits(arr.shape, (col.size, rw.size), kernel_name="np.outer(column, row)")
+    oh, ow = arr.shape[0] - col.size + 1, arr.shape[1] - rw.size + 1
+    tmp = np.zeros((oh, arr.shape[1]))
+    for i, weight in enumerate(col):  # the column pass: one shifted slice per tap
+        tmp += weight * arr[i:i + oh, :]
+    out = np.zeros((oh, ow))
+    for j, weight in enumerate(rw):  # the row pass
+        out += weight * tmp[:, j:j + ow]
+    return out
 
 
 # --------------------------------------------------------------------------- the engine
