@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "pad_image": "convkit.core",
     "strided_im_conv": "convkit.core",
     "apply_per_channel": "convkit.core",
+    "multichannel_conv": "convkit.core",
     # kernels, images, pictures
     "KERNELS": "convkit.kernels",
     "get_kernel": "convkit.kernels",

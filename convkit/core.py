@@ -144,6 +144,7 @@ __all__ = [
     "flip_kernel",
     "get_subimages",
     "im_conv",
+    "multichannel_conv",
     "pad_image",
     "strided_im_conv",
 ]
@@ -773,6 +774,104 @@ def separable_conv(im: ArrayLike, column: ArrayLike, row: ArrayLike) -> NDArray[
     out = np.zeros((oh, ow))
     for j, weight in enumerate(rw):  # the row pass
         out += weight * tmp[:, j:j + ow]
+    return out
+
+
+def multichannel_conv(im: ArrayLike, kernels: ArrayLike) -> NDArray[np.float64]:
+    """A CNN convolution layer without bias: every output channel sums over the input channels.
+
+    ``out[..., o] = sum over c of im_conv(im[..., c], kernels[o, c])``: each of the
+    ``C_out`` filters holds one 2-D kernel per input channel, slides them over their
+    channels (valid mode, no flip, as :func:`im_conv`) and adds the ``C_in`` results
+    into one map. This is what a ``Conv2D`` layer of a neural network computes
+    before adding its bias (and what ``tf.nn.conv2d`` computes on one NHWC image).
+
+    Parameters
+    ----------
+    im : array_like
+        Image of shape ``(H, W, C_in)`` (channels last, as NHWC without the N), any
+        integer or float dtype; a grey image needs ``im[..., np.newaxis]``.
+    kernels : array_like
+        Weights of shape ``(C_out, C_in, kh, kw)`` (PyTorch's OIHW layout;
+        TensorFlow stores ``(kh, kw, C_in, C_out)``, HWIO:
+        ``np.transpose(kernels, (2, 3, 1, 0))``), with ``kh <= H`` and ``kw <= W``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 of shape ``(H - kh + 1, W - kw + 1, C_out)`` (channels last).
+
+    Raises
+    ------
+    TypeError
+        For non-numeric, boolean or complex input.
+    ValueError
+        If ``im`` is not 3-D or ``kernels`` not 4-D, either is empty or not finite,
+        the channel counts disagree, or the kernels do not fit inside the image.
+
+    Notes
+    -----
+    ::
+
+        im (H, W, C_in)      kernels (C_out, C_in, kh, kw)       out (H-kh+1, W-kw+1, C_out)
+
+        channel 0 --im_conv with kernels[o, 0]--+
+        channel 1 --im_conv with kernels[o, 1]--+--> sum --> out[..., o]
+        channel 2 --im_conv with kernels[o, 2]--+
+
+    Filtering each channel alone (:func:`apply_per_channel`) is the special case of a
+    "diagonal" layer: ``C_out == C_in`` and ``kernels[o, c] = 0`` for ``o != c``.
+
+    Examples
+    --------
+    Two input channels, one output channel: the layer adds what each kernel finds.
+
+    >>> im = np.zeros((3, 4, 2))
+    >>> im[..., 0] = 1.0                              # channel 0: all ones
+    >>> im[..., 1] = np.arange(4.0)                   # channel 1: a ramp 0 1 2 3
+    >>> k = np.zeros((1, 2, 1, 2))
+    >>> k[0, 0] = [[1.0, 1.0]]                        # sums channel 0 (always 2)
+    >>> k[0, 1] = [[-1.0, 1.0]]                       # differences of channel 1 (always 1)
+    >>> multichannel_conv(im, k)[..., 0]
+    array([[3., 3., 3.],
+           [3., 3., 3.],
+           [3., 3., 3.]])
+    >>> multichannel_conv(np.zeros((5, 5)), k)
+    Traceback (most recent call last):
+    ...
+    ValueError: im must be a 3-D (height, width, channels) array; got shape (5, 5): for a grey image use im[..., np.newaxis]
+    """  # noqa: E501
+    arr = as_numbers(im, "im", expected="a 3-D (height, width, channels) array of numbers")
+    ks = as_numbers(kernels, "kernels",
+                    expected="a 4-D (C_out, C_in, kh, kw) array of numbers")
+    if arr.ndim != 3:
+        hint = ": for a grey image use im[..., np.newaxis]" if arr.ndim == 2 else ""
+        raise ValueError(
+            f"im must be a 3-D (height, width, channels) array; got shape {arr.shape}{hint}")
+    if ks.ndim != 4:
+        hint = (": for one output channel use kernels[np.newaxis]" if ks.ndim == 3 else
+                ": for one 2-D kernel per channel pair use shape (C_out, C_in, kh, kw)")
+        raise ValueError(
+            f"kernels must be a 4-D (C_out, C_in, kh, kw) array; got shape {ks.shape}{hint}")
+    for value, name in ((arr, "im"), (ks, "kernels")):
+        if value.size == 0:
+            raise ValueError(f"{name} must not be empty; got shape {value.shape}")
+        check_finite(value, name)
+    c_out, c_in, kh, kw = ks.shape
+    if c_in != arr.shape[2]:
+        raise ValueError(
+            f"kernels must have one kernel per input channel: kernels.shape[1] is {c_in} but "
+            f"im has {arr.shape[2]} channels (im.shape[2]); kernels are (C_out, C_in, kh, kw)")
+    if kh > arr.shape[0] or kw > arr.shape[1]:
+        raise ValueError(
+            f"kernels of size {kh}x{kw} must fit inside im of shape {arr.shape}: valid mode "
+            f"needs kh <= {arr.shape[0]} and kw <= {arr.shape[1]}")
+    src = arr.astype(np.float64, copy=False)
+    weights = ks.astype(np.float64, copy=False)
+    out = np.zeros((arr.shape[0] - kh + 1, arr.shape[1] - kw + 1, c_out))
+    for o in range(c_out):
+        for c in range(c_in):
+            out[..., o] += im_conv(src[..., c], weights[o, c])
     return out
 
 
