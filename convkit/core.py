@@ -425,31 +425,53 @@ def conv_output_shape(
     im_shape: tuple[int, int],
     kernel_shape: tuple[int, int],
     mode: str = "valid",
-    *,
-    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    stride: int = 1,
 ) -> tuple[int, int]:
-    """The shape :func:`correlate` (and :func:`convolve`) returns.
+    """The shape of a convolution's output: a mode, or valid mode with padding and stride.
+
+    Per axis, with ``n`` the image's size, ``k`` the kernel's, ``p`` the padding
+    and ``s`` the stride::
+
+        full   n + k - 1
+        same   n
+        valid  floor((n + 2p - k) / s) + 1
+
+    ``"same"`` and ``"full"`` are themselves paddings (of about ``k / 2`` and of
+    ``k - 1`` pixels) at stride 1, so ``padding`` and ``stride`` only go with
+    ``"valid"``. It is the shape :func:`correlate` returns for ``mode`` (and, in
+    valid mode, for an image zero-padded by ``padding`` and ``stride``).
 
     Parameters
     ----------
     im_shape, kernel_shape : (int, int)
         ``(rows, columns)`` of the image and the kernel, positive.
     mode : {"valid", "same", "full"}, optional
-        ``full``: ``H + kh - 1``; ``same``: ``H``; ``valid``: ``H - kh + 1``
-        (and likewise for widths).
-    stride : int or (int, int), optional
-        With a step ``s``, ``n`` positions become ``(n - 1) // s + 1``.
+        ``"valid"`` (default): only windows entirely inside the (padded) image.
+    padding : int or (int, int), optional
+        Zeros added on *each* side before sliding, ``>= 0``: an int for all four
+        sides, or ``(rows, cols)``: ``rows`` above and below, ``cols`` left and
+        right. Default 0.
+    stride : int, optional
+        The step between two windows' top-left corners, ``>= 1``. Default 1.
+        When ``s`` does not divide ``n + 2p - k``, the last ``(n + 2p - k) % s``
+        rows (columns) of the padded image start no window.
 
     Returns
     -------
     (int, int)
+        ``(rows, cols)`` of the output, Python ints.
 
     Raises
     ------
-    TypeError, ValueError
-        For shapes that are not pairs of positive ints, an unknown mode, a bad
-        stride, or a valid-mode output that would be empty (kernel larger than
-        the image).
+    TypeError
+        For shapes that are not pairs of ints, a ``padding`` or ``stride`` that
+        is not an int (or, for padding, a pair of ints): floats, even ``2.0``,
+        and bools included; a ``mode`` that is not a string.
+    ValueError
+        For non-positive shapes, an unknown mode, a negative padding, a stride
+        below 1, padding or stride with ``"same"`` or ``"full"``, or a kernel
+        larger than the padded image in valid mode.
 
     Examples
     --------
@@ -459,26 +481,60 @@ def conv_output_shape(
 
     >>> [conv_output_shape((5, 5), (3, 3), m) for m in ("full", "same", "valid")]
     [(7, 7), (5, 5), (3, 3)]
-    >>> conv_output_shape((480, 640), (5, 4), "valid")
+    >>> conv_output_shape((480, 640), (5, 4))
     (476, 637)
-    >>> conv_output_shape((6, 6), (3, 3), "valid", stride=2)
-    (2, 2)
+
+    Padding 1 and stride 2 on a 7x8 image with a 3x3 kernel: rows
+    ``(7 + 2 - 3) // 2 + 1 = 4``, columns ``(8 + 2 - 3) // 2 + 1 = 4`` (3.5
+    rounded down, plus one):
+
+    >>> conv_output_shape((7, 8), (3, 3), "valid", padding=1, stride=2)
+    (4, 4)
+    >>> conv_output_shape((7, 8), (3, 3), padding=(0, 2))
+    (5, 10)
     >>> conv_output_shape((2, 2), (3, 3), "valid")
     Traceback (most recent call last):
     ...
-    ValueError: valid mode needs kernel_shape no larger than im_shape in both directions; got im_shape (2, 2) and kernel_shape (3, 3) (use mode='same' or 'full')
+    ValueError: valid mode needs kernel_shape no larger than im_shape plus 2 * padding in both directions; got im_shape (2, 2), padding (0, 0) and kernel_shape (3, 3) (pad more, or use mode='same' or 'full')
+    >>> conv_output_shape((5, 5), (3, 3), "same", stride=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: stride must be 1 with mode 'same' (it is a padding of its own, at stride 1); got 2: use mode='valid' with padding=... and stride=...
     """  # noqa: E501
     h, w = as_shape(im_shape, "im_shape")
     kh, kw = as_shape(kernel_shape, "kernel_shape")
     mode = check_mode(mode)
-    sr, sc = check_stride(stride)
-    if mode == "valid" and (kh > h or kw > w):
+    expected = "padding must be an integer >= 0 or a (rows, cols) pair of them"
+    if isinstance(padding, np.ndarray) and padding.ndim == 1:
+        padding = tuple(padding.tolist())
+    pair = tuple(padding) if isinstance(padding, tuple | list) else (padding, padding)
+    if len(pair) != 2:
+        raise TypeError(f"{expected}; got {padding!r} ({len(pair)} numbers)")
+    for value in pair:
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool | np.bool_):
+            raise TypeError(f"{expected}; got {padding!r} ({type(value).__name__})")
+    pr, pc = int(pair[0]), int(pair[1])
+    if pr < 0 or pc < 0:
+        raise ValueError(f"{expected}; got {padding!r} (padding adds pixels, it cannot "
+                         "remove them)")
+    step = as_int(stride, "stride", minimum=1)
+    if mode != "valid":
+        hint = "use mode='valid' with padding=... and stride=..."
+        if (pr, pc) != (0, 0):
+            raise ValueError(f"padding must be 0 with mode {mode!r} (it is a padding of its "
+                             f"own); got {padding!r}: {hint}")
+        if step != 1:
+            raise ValueError(f"stride must be 1 with mode {mode!r} (it is a padding of its "
+                             f"own, at stride 1); got {step}: {hint}")
+        sign = 1 if mode == "full" else 0
+        return (h + sign * (kh - 1), w + sign * (kw - 1))
+    if kh > h + 2 * pr or kw > w + 2 * pc:
         raise ValueError(
-            "valid mode needs kernel_shape no larger than im_shape in both directions; "
-            f"got im_shape {(h, w)} and kernel_shape {(kh, kw)} (use mode='same' or 'full')"
+            "valid mode needs kernel_shape no larger than im_shape plus 2 * padding in both "
+            f"directions; got im_shape {(h, w)}, padding {(pr, pc)} and kernel_shape "
+            f"{(kh, kw)} (pad more, or use mode='same' or 'full')"
         )
-    (top, bottom), (left, right) = _pad_widths((kh, kw), mode)
-    return ((h + top + bottom - kh) // sr + 1, (w + left + right - kw) // sc + 1)
+    return ((h + 2 * pr - kh) // step + 1, (w + 2 * pc - kw) // step + 1)
 
 
 def pad_image(im: ArrayLike, pad: int | tuple[int, int], mode: str = "zero") -> np.ndarray:
@@ -766,7 +822,12 @@ def separable_conv(im: ArrayLike, column: ArrayLike, row: ArrayLike) -> NDArray[
     arr = as_image(im)
     col = _as_taps(column, "column", "vertical")
     rw = _as_taps(row, "row", "horizontal")
-    check_fits(arr.shape, (col.size, rw.size), kernel_name="np.outer(column, row)")
+    if col.size > arr.shape[0] or rw.size > arr.shape[1]:
+        raise ValueError(
+            f"column (length {col.size}) and row (length {rw.size}) must fit inside im of shape "
+            f"{arr.shape}: valid mode needs len(column) <= {arr.shape[0]} and "
+            f"len(row) <= {arr.shape[1]}"
+        )
     oh, ow = arr.shape[0] - col.size + 1, arr.shape[1] - rw.size + 1
     tmp = np.zeros((oh, arr.shape[1]))
     for i, weight in enumerate(col):  # the column pass: one shifted slice per tap

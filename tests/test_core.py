@@ -365,7 +365,11 @@ def test_stride_equals_slicing_the_stride_one_result(case, stride, boundary, mod
     dense = correlate(im, kernel, mode, boundary)
     strided = correlate(im, kernel, mode, boundary, stride=stride)
     np.testing.assert_array_equal(strided, dense[::sr, ::sc])
-    assert strided.shape == conv_output_shape(im.shape, kernel.shape, mode, stride=stride)
+    if mode == "valid" and isinstance(stride, int):
+        assert strided.shape == conv_output_shape(im.shape, kernel.shape, mode, stride=stride)
+    else:  # conv_output_shape takes a stride in valid mode only, and one int
+        rows, cols = conv_output_shape(im.shape, kernel.shape, mode)
+        assert strided.shape == ((rows - 1) // sr + 1, (cols - 1) // sc + 1)
     dense = convolve(im, kernel, mode, boundary)
     np.testing.assert_array_equal(convolve(im, kernel, mode, boundary, stride), dense[::sr, ::sc])
 
@@ -374,8 +378,10 @@ def test_stride_output_size_formula():
     # out = floor((n + padding - k) / s) + 1
     for n, k, s in [(7, 3, 2), (8, 3, 2), (5, 5, 3), (10, 1, 4)]:
         assert conv_output_shape((n, n), (k, k), "valid", stride=s)[0] == (n - k) // s + 1
-        full = conv_output_shape((n, n), (k, k), "full", stride=s)
+        full = conv_output_shape((n, n), (k, k), "valid", padding=k - 1, stride=s)
         assert full[0] == (n + 2 * (k - 1) - k) // s + 1
+        with pytest.raises(ValueError, match="stride"):  # full is a padding of its own
+            conv_output_shape((n, n), (k, k), "full", stride=s)
         assert correlate(np.ones((n, n)), np.ones((k, k)), "same", stride=s).shape[0] == (
             n + k - 1 - k
         ) // s + 1
@@ -461,6 +467,12 @@ def test_conv_output_shape_agrees_with_correlate(case, mode, stride):
             conv_output_shape(im.shape, kernel.shape, mode)
         return
     expected = correlate(im, kernel, mode, stride=stride).shape
+    if mode != "valid":  # "same" and "full" are paddings of their own, at stride 1
+        if stride != 1:
+            with pytest.raises(ValueError, match="stride"):
+                conv_output_shape(im.shape, kernel.shape, mode, stride=stride)
+        stride = 1
+        expected = correlate(im, kernel, mode).shape
     assert conv_output_shape(im.shape, kernel.shape, mode, stride=stride) == expected
     assert conv_output_shape(list(im.shape), list(kernel.shape), mode, stride=stride) == expected
     (h, w), (kh, kw) = im.shape, kernel.shape
