@@ -35,9 +35,11 @@ _EXPORTS: dict[str, str] = {
     "strided_im_conv": "convkit.core",
     "apply_per_channel": "convkit.core",
     "multichannel_conv": "convkit.core",
+    "separable_conv": "convkit.core",
     # kernels, images, pictures
     "KERNELS": "convkit.kernels",
     "get_kernel": "convkit.kernels",
+    "gaussian_kernel": "convkit.kernels",
     "load_image": "convkit.images",
     "list_images": "convkit.images",
     "show_side_by_side": "convkit.display",

@@ -822,7 +822,12 @@ def separable_conv(im: ArrayLike, column: ArrayLike, row: ArrayLike) -> NDArray[
     arr = as_image(im)
     col = _as_taps(column, "column", "vertical")
     rw = _as_taps(row, "row", "horizontal")
-    check_fits(arr.shape, (col.size, rw.size), kernel_name="np.outer(column, row)")
+    if col.size > arr.shape[0] or rw.size > arr.shape[1]:
+        raise ValueError(
+            f"column (length {col.size}) and row (length {rw.size}) must fit inside im of shape "
+            f"{arr.shape}: valid mode needs len(column) <= {arr.shape[0]} and "
+            f"len(row) <= {arr.shape[1]}"
+        )
     oh, ow = arr.shape[0] - col.size + 1, arr.shape[1] - rw.size + 1
     tmp = np.zeros((oh, arr.shape[1]))
     for i, weight in enumerate(col):  # the column pass: one shifted slice per tap

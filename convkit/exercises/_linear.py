@@ -385,9 +385,10 @@ def mistakes(name: str, *, flipped: bool, opencv: bool) -> tuple[Mistake, ...]:
              lambda im, k: _matmul_model(im, ek(k), True))))
         out.append(Mistake(
             "flattened_np_convolve", "the image was flattened (rows wrap around).",
-            "np.convolve / np.correlate work on 1-D signals. Flattening the image glues each "
-            "row to the next, so windows wrap from the end of one row to the start of the "
-            "next, and the kernel's rows are mixed up too. Slide a 2-D window instead: "
+            "np.convolve / np.correlate work on 1-D signals. A flattened 3x3 kernel becomes a "
+            "9-tap horizontal filter that never sees the pixels above and below, and "
+            "flattening the image glues each row to the next, so windows wrap from the end "
+            "of one row to the start of the next. Slide a 2-D window instead: "
             + formula + ".",
             (lambda im, k: _flat_model(im, ek(k), "convolve"),
              lambda im, k: _flat_model(im, ek(k), "correlate"),
