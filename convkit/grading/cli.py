@@ -13,6 +13,7 @@ to the workers inside the :class:`~convkit.grading.context.GradingContext`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -69,10 +70,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
                             "(its workers need convkit installed; see autograder/README.md)")
-    parser.add_argument("--db", default=None, metavar="URL",
-                        help="nbgrader's gradebook on a database server, e.g. "
-                             "postgresql://grader@dbhost/convolution (default: the SQLite "
-                             "file OUT_DIR/gradebook.db)")
+    book = parser.add_mutually_exclusive_group()
+    book.add_argument("--db", default=None, metavar="URL",
+                      help="nbgrader's gradebook on a database server, e.g. "
+                           "postgresql://grader@dbhost/convolution (default: the SQLite "
+                           "file OUT_DIR/gradebook.db)")
+    book.add_argument("--course-gradebook", action="store_true",
+                      help="grade into the course's own gradebook and folders (the "
+                           "CourseDirectory.db_url of autograder/nbgrader_config.py, by default "
+                           "autograder/gradebook.db; autograder/autograded and "
+                           "autograder/feedback), so formgrader, nbgrader export and "
+                           "release_feedback run from autograder/ see these grades")
     parser.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"seconds each graded function may run (default: {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory", type=_memory, default=DEFAULT_MEMORY_MB, metavar="MB",
@@ -118,12 +126,55 @@ def build_context(args: argparse.Namespace, root: Path, submissions: Path) -> Gr
     out_dir = args.out.resolve()
     work = out_dir / WORK_DIR
     db_url = sqlalchemy_url(args.db) if args.db else None
+    settings, gradebook = read_settings(root, out_dir)
+    course_gradebook = bool(getattr(args, "course_gradebook", False))
+    book_file = None
+    if course_gradebook:
+        if gradebook.startswith("sqlite:///"):
+            book_file = gradebook[len("sqlite:///"):]
+        else:
+            db_url = sqlalchemy_url(gradebook)
     return GradingContext(
         course_root=str(root), salt=read_salt(args.salt_file), timeout=args.timeout,
         memory_mb=args.memory, release_dir=str(work / "students-release"), out_dir=str(out_dir),
         submissions_dir=str(submissions.resolve()),
         protected=tuple(str(p) for p in (root, out_dir, work, submissions.resolve())),
-        db_url=db_url)
+        db_url=db_url, gradebook=book_file, course_gradebook=course_gradebook,
+        nbgrader_settings=json.dumps(settings))
+
+
+def read_settings(root: Path, out_dir: Path) -> tuple[dict, str]:
+    """The course's shared nbgrader settings and its gradebook URL.
+
+    The settings are those of ``autograder/nbgrader_config.py``, overridden by the
+    instructor's lines in ``OUT_DIR/.nbgrader/nbgrader_config.py``; the gradebook is the
+    course's ``CourseDirectory.db_url``.
+
+    Raises
+    ------
+    ValueError
+        When a configuration file cannot be read or holds settings that are not plain data.
+    """
+    from convkit.course import COURSE_CONFIG, load_course_config, shared_settings
+    from convkit.grading.late import late_settings
+    from convkit.grading.workcourse import WORK_DIR, user_settings
+
+    try:
+        config = load_course_config(root)
+        settings = shared_settings(config)
+    except Exception as exc:  # the instructor's Python file: any error is theirs to fix
+        raise ValueError(f"{root / COURSE_CONFIG} cannot be read: {exc}") from None
+    try:
+        extra = user_settings(out_dir)
+    except Exception as exc:
+        raise ValueError(f"{out_dir / WORK_DIR / 'nbgrader_config.py'} cannot be read: "
+                         f"{exc}") from None
+    for section, values in extra.items():
+        settings.setdefault(section, {}).update(values)
+    late_settings(settings)  # a bad due date or extension is a usage error, before grading
+    gradebook = str(config.CourseDirectory.get(
+        "db_url", f"sqlite:///{root / 'autograder' / 'gradebook.db'}"))
+    return settings, gradebook
 
 
 def run(args: argparse.Namespace) -> int:

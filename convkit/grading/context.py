@@ -13,6 +13,10 @@ Examples
 (10.0, 1024)
 >>> ctx.with_changes(timeout=3.0).timeout
 3.0
+>>> GradingContext(course_root="/srv/course", salt="s",
+...                nbgrader_settings='{"CourseDirectory": {"course_id": "conv-2027"}}'
+...                ).shared_config().CourseDirectory.course_id
+'conv-2027'
 >>> GradingContext(course_root="/srv/course", salt="")
 Traceback (most recent call last):
 ...
@@ -22,6 +26,7 @@ ValueError: salt must be a non-empty string
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -73,7 +78,18 @@ class GradingContext:
         the output folder, the submissions folder and anything else the caller names. Always
         absolute and resolved; :attr:`hidden_folders` adds the context's own folders.
     db_url : str or None
-        The gradebook's SQLAlchemy URL (None: the SQLite file in the output folder).
+        The gradebook's SQLAlchemy URL on a database server (None: a SQLite file, written by
+        the main process only).
+    gradebook : str or None
+        That SQLite file (None: ``OUT_DIR/gradebook.db``); with ``course_gradebook`` the
+        course's own (``autograder/gradebook.db``).
+    course_gradebook : bool
+        Grade into the course's gradebook and folders (``autograder/``) instead of the
+        output folder's (``convkit grade --course-gradebook``).
+    nbgrader_settings : str
+        The course's shared nbgrader settings as JSON (course id, exchange, late work:
+        :func:`convkit.course.shared_settings`), merged into every nbgrader configuration
+        of the run, the workers' included.
     """
 
     course_root: str
@@ -85,6 +101,9 @@ class GradingContext:
     submissions_dir: str | None = None
     protected: tuple[str, ...] = field(default=())
     db_url: str | None = None
+    gradebook: str | None = None
+    course_gradebook: bool = False
+    nbgrader_settings: str = "{}"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise in place once, here
@@ -108,6 +127,31 @@ class GradingContext:
         set_(self, "protected", tuple(sorted({_folder(p, "protected") for p in self.protected})))
         if self.db_url is not None and (not isinstance(self.db_url, str) or not self.db_url):
             raise ValueError(f"db_url must be a non-empty string or None; got {self.db_url!r}")
+        if self.gradebook is not None:
+            set_(self, "gradebook", _folder(self.gradebook, "gradebook"))
+        if self.db_url is not None and self.gradebook is not None:
+            raise ValueError("give db_url (a database server) or gradebook (a SQLite file), "
+                             "not both")
+        try:
+            settings = json.loads(self.nbgrader_settings)
+        except (TypeError, ValueError):
+            settings = None
+        if not isinstance(settings, dict):
+            raise ValueError("nbgrader_settings must be a JSON object of config sections; got "
+                             f"{self.nbgrader_settings!r}")
+        set_(self, "nbgrader_settings", json.dumps(settings, sort_keys=True))
+
+    @property
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """:attr:`nbgrader_settings` as a dict ``{section: {key: value}}``."""
+        settings: dict[str, dict[str, Any]] = json.loads(self.nbgrader_settings)
+        return settings
+
+    def shared_config(self):
+        """:attr:`nbgrader_settings` as a traitlets ``Config`` to merge into nbgrader's."""
+        from traitlets.config import Config
+
+        return Config(self.settings)
 
     @property
     def release(self) -> Path:

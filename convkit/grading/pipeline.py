@@ -26,6 +26,7 @@ result is stored once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -37,7 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from convkit.course import ASSIGNMENTS, RELEASE_DIR, SOURCE_DIR, Assignment
+from convkit.course import (
+    ASSIGNMENTS,
+    RELEASE_DIR,
+    SOURCE_DIR,
+    Assignment,
+    settings_course_id,
+)
 from convkit.grading.cache import grader_version, write_atomic
 from convkit.grading.context import GradingContext
 from convkit.grading.engine import Engine, TaskCrashed
@@ -51,6 +58,7 @@ from convkit.grading.gradebook import (
     write_record,
 )
 from convkit.grading.intake import MAX_TIMESTAMP_BYTES, Ungradable, read_handin
+from convkit.grading.late import apply_late_work, late_settings, read_late_work, seconds_late
 from convkit.grading.lock import OutDirLock
 from convkit.grading.report import (
     GRADED,
@@ -69,7 +77,7 @@ from convkit.grading.task import (
     SubmissionTask,
     run_task,
 )
-from convkit.grading.workcourse import WorkCourse
+from convkit.grading.workcourse import SIDE_FILES, WorkCourse
 
 
 @dataclass
@@ -83,6 +91,7 @@ class Submission:
     reason: str = ""
     raw: bytes | None = None
     timestamp: bytes | None = None
+    secret: bytes | None = None
     key: str = ""
 
     @property
@@ -185,18 +194,22 @@ def _read_submission(student: str, item: Assignment, folder: Path,
                           "name the notebook was released with")
     try:
         raw = read_handin(path, submissions)
-        stamp = folder / "timestamp.txt"
-        timestamp = (read_handin(stamp, submissions, max_bytes=MAX_TIMESTAMP_BYTES)
-                     if stamp.exists() or stamp.is_symlink() else None)
+        side = []
+        for name in SIDE_FILES:  # what nbgrader's collect keeps next to the notebook
+            extra = folder / name
+            side.append(read_handin(extra, submissions, max_bytes=MAX_TIMESTAMP_BYTES)
+                        if extra.exists() or extra.is_symlink() else None)
     except Ungradable as exc:
         return Submission(student, item.name, item.notebook, UNGRADABLE, exc.reason)
-    return Submission(student, item.name, item.notebook, GRADED, raw=raw, timestamp=timestamp)
+    return Submission(student, item.name, item.notebook, GRADED, raw=raw, timestamp=side[0],
+                      secret=side[1])
 
 
-def _submission_key(sub: Submission, context: GradingContext, release_hash: str) -> str:
+def _submission_key(sub: Submission, context: GradingContext, release_hash: str,
+                    late: str = "") -> str:
     digest = hashlib.sha256()
     for part in (grader_version(), context.salt, str(context.timeout), str(context.memory_mb),
-                 release_hash):
+                 release_hash, late):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(sub.raw or b"")
     digest.update(b"\0" + (sub.timestamp or b""))
@@ -234,6 +247,9 @@ class Grader:
         self.scheduler = scheduler
         self.progress = progress
         self.log = log or (lambda message: print(message, file=sys.stderr))
+        #: the gradebook's due dates and extensions (after the course's settings went in)
+        self.duedates: dict[str, Any] = {}
+        self.extensions: dict[tuple[str, str], Any] = {}
         if not self.submissions.is_dir():
             raise FileNotFoundError(f"SUBMISSIONS_DIR {self.submissions} is not a folder")
         inside = self.out_dir == self.submissions or self.submissions in self.out_dir.parents
@@ -245,7 +261,12 @@ class Grader:
     def run(self) -> GradeResult:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with OutDirLock(self.out_dir):
-            return self._run_locked()
+            book = Path(self.context.gradebook).parent if self.context.gradebook else None
+            if book is None or book == self.out_dir:
+                return self._run_locked()
+            book.mkdir(parents=True, exist_ok=True)
+            with OutDirLock(book):  # --course-gradebook: one run at a time on that gradebook
+                return self._run_locked()
 
     def _run_locked(self) -> GradeResult:
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -264,12 +285,20 @@ class Grader:
         releases = {name: (work.release_root / name / assignments[name].notebook_file)
                     .read_bytes() for name in used}
         hashes = {name: hashlib.sha256(data).hexdigest() for name, data in releases.items()}
-        for sub in subs:
-            if sub.status == GRADED:
-                sub.key = _submission_key(sub, self.context, hashes[sub.assignment])
 
         db = engine_for(work.db_url)
         try:
+            apply_late_work(db, *late_settings(self.context.settings),
+                            course_id=settings_course_id(self.context.settings))
+            self.duedates, self.extensions = read_late_work(db)
+            penalty = json.dumps({k: v for k, v in self.context.settings.items()
+                                  if k not in ("CourseDirectory", "Exchange", "LateWork")},
+                                 sort_keys=True, default=str)
+            for sub in subs:
+                if sub.status == GRADED:
+                    late = repr((self.duedates.get(sub.assignment),
+                                 self.extensions.get((sub.student, sub.assignment)), penalty))
+                    sub.key = _submission_key(sub, self.context, hashes[sub.assignment], late)
             records = read_records(db)
             cells = grade_cells(db)
             markers = {s.label: self._marker(s, work) for s in subs if s.status == GRADED}
@@ -328,7 +357,7 @@ class Grader:
                 futures = {}
                 for sub in todo:
                     kind = FEEDBACK if state[sub.label] == "feedback" else GRADE
-                    prior = records.get((sub.student, sub.assignment))
+                    prior = self._prior(sub, records.get((sub.student, sub.assignment)))
                     task = SubmissionTask(
                         sub.student, sub.assignment, sub.notebook, sub.key, kind,
                         raw=(sub.raw or b"") if kind == GRADE else b"", timestamp=sub.timestamp,
@@ -382,11 +411,8 @@ class Grader:
         if outcome.kind == GRADE:
             folder = work.submitted(sub.student, sub.assignment)
             _replace(folder / f"{sub.notebook}.ipynb", outcome.submitted or b"")
-            if sub.timestamp is not None:
-                _replace(folder / "timestamp.txt", sub.timestamp)
-            else:
-                (folder / "timestamp.txt").unlink(missing_ok=True)
-            _replace(self._autograded_path(sub, work), outcome.autograded or b"")
+            for copy in work.copies("autograded", sub.student, sub.assignment):
+                _replace(copy / f"{sub.notebook}.ipynb", outcome.autograded or b"")
             result.regraded += 1
             result.sandbox_runs += outcome.sandbox_runs
             marker: dict[str, Any] = {"questions": list(outcome.questions),
@@ -395,10 +421,35 @@ class Grader:
             marker = dict(self._marker(sub, work) or {})
             result.refreshed += 1
         page = outcome.feedback or b""
-        _replace(work.feedback(sub.student, sub.assignment) / f"{sub.notebook}.html", page)
+        for copy in work.copies("feedback", sub.student, sub.assignment):
+            _replace(copy / f"{sub.notebook}.html", page)
         _replace(self._feedback_path(sub), page)
+        self._place_side_files(sub, work)
         marker.update({"status": GRADED, "manual": record.manual_state()})
         self._write_marker(sub, work, marker)
+
+    def _prior(self, sub: Submission, prior: SubmissionRecord | None
+               ) -> SubmissionRecord | None:
+        """What the task writes into its private gradebook first: the gradebook's record of
+        this submission (a person's grades) with the student's extension as it is now."""
+        extension = self.extensions.get((sub.student, sub.assignment))
+        if prior is None:  # an extension has its record already (apply_late_work)
+            return None
+        return dataclasses.replace(prior, extension=extension)
+
+    def _place_side_files(self, sub: Submission, work: WorkCourse) -> None:
+        """``timestamp.txt`` and ``submission_secret.txt`` of the hand-in next to its submitted,
+        autograded and feedback copies, as nbgrader's autograde and generate_feedback leave
+        them (``release_feedback`` hashes the secret to name the page students fetch)."""
+        folders = [work.submitted(sub.student, sub.assignment),
+                   *work.copies("autograded", sub.student, sub.assignment),
+                   *work.copies("feedback", sub.student, sub.assignment)]
+        for name, data in zip(SIDE_FILES, (sub.timestamp, sub.secret), strict=True):
+            for folder in folders:
+                if data is not None:
+                    _replace(folder / name, data)
+                else:
+                    (folder / name).unlink(missing_ok=True)
 
     def _progress_bar(self, total: int):
         from tqdm import tqdm
@@ -484,12 +535,16 @@ class Grader:
                                      auto_max, 0.0, UNGRADABLE, "",
                                      "missing from the gradebook"))
                 continue
-            rows.append(_graded_row(record, cells.get(sub.assignment, {}), marker))
+            if work.root.is_dir():
+                self._place_side_files(sub, work)
+            late = seconds_late(record.timestamp, self.duedates.get(sub.assignment),
+                                record.extension)
+            rows.append(_graded_row(record, cells.get(sub.assignment, {}), marker, late))
         return rows
 
 
 def _graded_row(record: SubmissionRecord, cells: dict[str, tuple[float, str]],
-                marker: dict[str, Any]) -> GradeRow:
+                marker: dict[str, Any], late_by: float = 0.0) -> GradeRow:
     auto: dict[str, tuple[float, float]] = {}
     auto_score = auto_max = pending = total = maximum = 0.0
     for grade in record.grades:
@@ -511,7 +566,8 @@ def _graded_row(record: SubmissionRecord, cells: dict[str, tuple[float, str]],
     if penalty:
         notes.append(f"late penalty {penalty:g}")
     return GradeRow(record.student, record.assignment, total - penalty, maximum, auto_score,
-                    auto_max, pending, GRADED, "; ".join(questions), "; ".join(notes))
+                    auto_max, pending, GRADED, "; ".join(questions), "; ".join(notes),
+                    late_by_seconds=late_by, late_penalty=penalty)
 
 
 def _maxima(cells: dict[str, Any], assignment: str) -> tuple[float, float]:

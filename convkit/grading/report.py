@@ -44,6 +44,11 @@ class GradeRow:
     notes : str
         Why a question earned nothing when it was not a wrong answer (tampering, a
         timeout, a forbidden import...), or why the submission could not be graded.
+    late_by_seconds : float
+        How late the hand-in was (its ``timestamp.txt`` after the due date plus the
+        student's extension; 0 when on time or without a due date or timestamp).
+    late_penalty : float
+        The points nbgrader's late-penalty plugin took off (already out of ``score``).
     """
 
     student: str
@@ -56,6 +61,8 @@ class GradeRow:
     status: str
     questions: str = ""
     notes: str = ""
+    late_by_seconds: float = 0.0
+    late_penalty: float = 0.0
 
 
 COLUMNS = tuple(f.name for f in fields(GradeRow))
@@ -72,8 +79,8 @@ def grades_csv(rows: Sequence[GradeRow]) -> str:
     --------
     >>> print(grades_csv([GradeRow("ada", "02_im_conv", 4, 5, 4, 4, 1, "graded",
     ...                            "im_conv 4/4")]).strip())
-    student,assignment,score,max_score,auto_score,auto_max,manual_pending,status,questions,notes
-    ada,02_im_conv,4,5,4,4,1,graded,im_conv 4/4,
+    student,assignment,score,max_score,auto_score,auto_max,manual_pending,status,questions,notes,late_by_seconds,late_penalty
+    ada,02_im_conv,4,5,4,4,1,graded,im_conv 4/4,,0,0
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -318,6 +318,7 @@ def _api(root: Path, db_url: str, context: GradingContext, cache_dir: Path):
     put_python_scripts_on_path()
     c = nbgrader_config(root, db_url=db_url, submitted="submitted", autograded="autograded",
                         feedback="feedback")
+    c.merge(context.shared_config())  # the course's id and late work (autograder/'s config)
     c.CourseDirectory.release_directory = "release"
     c.RebuildFromRelease.release_root = str(root / "release")
     c.SandboxChecks.context = context

@@ -1,12 +1,21 @@
 """The grader's private nbgrader course under ``OUT_DIR/.nbgrader``.
 
-``convkit grade`` never touches the instructor's gradebook or workspace: it copies
-the course's ``solutions/`` into a work course and runs ``nbgrader generate_assignment``
-there into its own gradebook (``OUT_DIR/gradebook.db``, or the ``--db`` server). The
-copy and the generation are redone only when ``solutions/`` changed since the last run.
+``convkit grade`` copies the course's ``solutions/`` into a work course and runs
+``nbgrader generate_assignment`` there into the run's gradebook: ``OUT_DIR/gradebook.db``
+by default, the ``--db`` server, or with ``--course-gradebook`` the course's own
+(``autograder/gradebook.db``, whose folders ``autograder/autograded`` and
+``autograder/feedback`` then receive the autograded notebooks and feedback pages too).
+The copy and the generation are redone only when ``solutions/`` changed since the last run.
 Grading tasks autograde elsewhere (:mod:`convkit.grading.task`); the main process puts
-their submitted and autograded notebooks and feedback pages here, so nbgrader's own
-commands and formgrader work in this folder.
+their submitted and autograded notebooks and feedback pages here, with each hand-in's
+``timestamp.txt`` and ``submission_secret.txt``, so nbgrader's own commands (formgrader,
+``export``, ``release_feedback``) work in this folder.
+
+Its ``nbgrader_config.py`` loads the course's settings (``autograder/nbgrader_config.py``:
+course id, exchange, late work) and this folder's (``work-course.json``, rewritten by
+every run) through :func:`work_course_config`; lines the instructor adds below its marker
+are kept, and the course-wide ones among them (exchange, late work) count for
+``convkit grade`` too (:func:`user_settings`).
 """
 
 from __future__ import annotations
@@ -24,8 +33,11 @@ from convkit.course import (
     RELEASE_DIR,
     SOURCE_DIR,
     Assignment,
+    load_course_config,
     nbgrader_config,
     put_python_scripts_on_path,
+    settings_course_id,
+    shared_settings,
 )
 from convkit.grading.cache import write_atomic
 from convkit.grading.context import GradingContext
@@ -33,6 +45,16 @@ from convkit.grading.gradebook import make_template
 
 WORK_DIR = ".nbgrader"
 GRADEBOOK = "gradebook.db"
+#: the work course's own settings, read by its nbgrader_config.py (:func:`work_course_config`)
+WORK_SETTINGS = "work-course.json"
+#: the line of the work course's nbgrader_config.py after which the instructor's lines begin
+USER_MARKER = "# ---- your settings below this line are kept by `convkit grade` ----"
+#: what nbgrader's exchange keeps next to a submission, needed again by ``release_feedback``
+SIDE_FILES = ("timestamp.txt", "submission_secret.txt")
+#: the lines of the nbgrader_config.py that convkit 2026-11 wrote (and rewrote every run)
+_LEGACY_PREFIXES = ("c = get_config", "c.merge(", "c.RebuildFromRelease.release_root",
+                    "c.SandboxChecks.course_root", "c.SandboxChecks.protected",
+                    "c.SandboxChecks.timeout", "c.SandboxChecks.memory_mb")
 
 
 def tree_hash(folder: Path) -> str:
@@ -73,9 +95,20 @@ class WorkCourse:
         self.out_dir = Path(context.out_dir)
         self.root = self.out_dir / WORK_DIR
         self.course_root = Path(context.course_root)
-        self.db_path = self.out_dir / GRADEBOOK
+        #: the SQLite gradebook (unused with a --db server)
+        self.db_path = Path(context.gradebook) if context.gradebook else self.out_dir / GRADEBOOK
         #: the gradebook's SQLAlchemy URL: the --db server or the SQLite file
         self.db_url = context.db_url or f"sqlite:///{self.db_path}"
+        #: with --course-gradebook: the course's autograded and feedback folders, which
+        #: receive the same files as the work course's (formgrader and release_feedback run
+        #: from autograder/ then)
+        self.course_folders: tuple[Path, Path] | None = None
+        if context.course_gradebook:
+            course = load_course_config(self.course_root).CourseDirectory
+            base = Path(course.get("root", str(self.course_root)))
+            self.course_folders = (
+                base / course.get("autograded_directory", "autograder/autograded"),
+                base / course.get("feedback_directory", "autograder/feedback"))
         self.cache_dir = self.root / "verdicts"
         #: a snapshot of the committed release (what students got), taken by :meth:`prepare`,
         #: so the whole run rebuilds from one version even if ``course/`` changes meanwhile
@@ -92,11 +125,22 @@ class WorkCourse:
     def feedback(self, student: str, assignment: str) -> Path:
         return self.root / "feedback" / student / assignment
 
+    def copies(self, kind: str, student: str, assignment: str) -> list[Path]:
+        """Every folder that holds the ``kind`` (``"autograded"``, ``"feedback"``) files of a
+        submission: the work course's, and the course's with ``--course-gradebook``."""
+        folders = [self.root / kind / student / assignment]
+        if self.course_folders is not None:
+            base = self.course_folders[0 if kind == "autograded" else 1]
+            folders.append(base / student / assignment)
+        return folders
+
     def gradebook_exists(self) -> bool:
         """Whether the gradebook was set up by an earlier run (for this database)."""
-        if self.context.db_url is None:
+        if self.context.db_url is None and self.context.gradebook is None:
             return self.db_path.exists()
-        return self._stamp().get("db_url") == _safe_url(self.context.db_url)
+        if self.context.db_url is None and not self.db_path.exists():
+            return False
+        return self._stamp().get("db_url") == _safe_url(self.db_url)
 
     def template(self) -> bytes:
         """The SQLite gradebook without students that every grading task autogrades into."""
@@ -104,8 +148,11 @@ class WorkCourse:
 
     def config(self) -> Config:
         """nbgrader's configuration for the work course."""
+        settings = self.context.settings
         c = nbgrader_config(self.root, db_url=self.db_url, submitted="submitted",
-                            autograded="autograded", feedback="feedback")
+                            autograded="autograded", feedback="feedback",
+                            course_id=settings_course_id(settings))
+        c.merge(self.context.shared_config())
         c.RebuildFromRelease.release_root = str(self.release_root)
         c.SandboxChecks.context = self.context
         c.SandboxChecks.cache_dir = str(self.cache_dir)
@@ -162,30 +209,27 @@ class WorkCourse:
         return stamp if isinstance(stamp, dict) else {}
 
     def write_config(self) -> None:
-        """``nbgrader_config.py`` in the work course, so nbgrader's own commands and formgrader
-        work there (grading written answers, ``nbgrader export``); without the salt (nor a
-        database password: libpq's ``PGPASSWORD`` or ``~/.pgpass`` supplies it)."""
+        """``nbgrader_config.py`` and ``work-course.json`` in the work course, so nbgrader's own
+        commands and formgrader work there (grading written answers, ``nbgrader export``,
+        ``release_feedback``); without the salt (nor a database password: libpq's
+        ``PGPASSWORD`` or ``~/.pgpass`` supplies it). The instructor's lines below
+        :data:`USER_MARKER` are kept (also those an older convkit's file held)."""
         ctx = self.context
-        db = ("f\"sqlite:///{here.parent / 'gradebook.db'}\"" if ctx.db_url is None
-              else repr(_safe_url(ctx.db_url)))
         protected = sorted({*ctx.protected, ctx.course_root, str(self.out_dir)})
-        text = (
-            '"""nbgrader settings of the work course written by `convkit grade`."""\n\n'
-            "from pathlib import Path\n\n"
-            "from convkit.course import nbgrader_config\n\n"
-            "here = Path(__file__).resolve().parent\n"
-            "c = get_config()  # noqa: F821\n"
-            f"c.merge(nbgrader_config(here, db_url={db},\n"
-            "                        submitted='submitted', autograded='autograded',\n"
-            "                        feedback='feedback'))\n"
-            "c.RebuildFromRelease.release_root = str(here / 'students-release')\n"
-            f"c.SandboxChecks.course_root = {ctx.course_root!r}\n"
-            f"c.SandboxChecks.protected = {protected!r}\n"
-            f"c.SandboxChecks.timeout = {ctx.timeout!r}\n"
-            f"c.SandboxChecks.memory_mb = {ctx.memory_mb!r}\n"
-        )
+        settings = {
+            "course_root": ctx.course_root,
+            "db_url": None if ctx.db_url is None else _safe_url(ctx.db_url),
+            "gradebook": ctx.gradebook, "protected": protected,
+            "timeout": ctx.timeout, "memory_mb": ctx.memory_mb,
+        }
+        data = (json.dumps(settings, indent=1, sort_keys=True) + "\n").encode("utf-8")
+        json_path = self.root / WORK_SETTINGS
+        if not json_path.is_file() or json_path.read_bytes() != data:
+            write_atomic(json_path, data)
         path = self.root / "nbgrader_config.py"
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        old = path.read_text(encoding="utf-8") if path.is_file() else None
+        text = _CONFIG_HEAD + user_lines(old)
+        if old != text:
             write_atomic(path, text.encode("utf-8"))
 
     def stale_release_warnings(self, assignments: Sequence[Assignment]) -> list[str]:
@@ -224,3 +268,83 @@ def _safe_url(url: str) -> str:
         return url
     return URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port,
                       parsed.database, parsed.query).render_as_string(hide_password=False)
+
+
+_CONFIG_HEAD = f'''"""nbgrader settings of the work course of `convkit grade` (OUT_DIR/.nbgrader).
+
+The first lines load the course's settings (its autograder/nbgrader_config.py: course id,
+exchange, late work) and this folder's gradebook and sandbox settings (work-course.json,
+rewritten by every run). Add your own settings below the marker line: `convkit grade` keeps
+them, and uses the course-wide ones (Exchange, LateWork, AssignLatePenalties,
+LateSubmissionPlugin, CourseDirectory.course_id) when it grades.
+"""
+
+from pathlib import Path
+
+from convkit.grading.workcourse import work_course_config
+
+c = get_config()  # noqa: F821
+c.merge(work_course_config(Path(__file__).resolve().parent))
+{USER_MARKER}
+'''
+
+
+def user_lines(text: str | None) -> str:
+    """The instructor's part of a work course's ``nbgrader_config.py`` (after the marker; in a
+    file of an older convkit, its lines that convkit had not written).
+
+    Examples
+    --------
+    >>> user_lines(None)
+    ''
+    >>> legacy = ("c = get_config()  # noqa: F821\\nc.merge(nbgrader_config(here))\\n"
+    ...           "c.SandboxChecks.timeout = 10.0\\n"
+    ...           "c.LateSubmissionPlugin.penalty_method = 'zero'\\n")
+    >>> user_lines(legacy)
+    "c.LateSubmissionPlugin.penalty_method = 'zero'\\n"
+    """
+    if not text:
+        return ""
+    if USER_MARKER in text:
+        return text.split(USER_MARKER, 1)[1].lstrip("\n")
+    kept = [line for line in text.splitlines()
+            if line.startswith("c.") and not line.startswith(_LEGACY_PREFIXES)]
+    return "".join(line + "\n" for line in kept)
+
+
+def user_settings(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The course-wide settings (:func:`convkit.course.shared_settings`) among the
+    instructor's lines of ``OUT_DIR/.nbgrader/nbgrader_config.py`` (empty when none)."""
+    path = Path(out_dir) / WORK_DIR / "nbgrader_config.py"
+    try:
+        text = user_lines(path.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+    if not text.strip():
+        return {}
+    c = Config()
+    exec(compile(text, str(path), "exec"),  # noqa: S102 (the instructor's own config)
+         {"c": c, "get_config": lambda: c, "__file__": str(path)})
+    return shared_settings(c)
+
+
+def work_course_config(here: Path) -> Config:
+    """The configuration of the work course in ``here`` (what its ``nbgrader_config.py``
+    loads): the course's settings, then this folder's layout, gradebook and sandbox settings."""
+    here = Path(here)
+    try:
+        saved = json.loads((here / WORK_SETTINGS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    course_root = Path(saved.get("course_root") or here.parent)
+    db_url = saved.get("db_url") or f"sqlite:///{saved.get('gradebook') or here.parent / GRADEBOOK}"
+    course = shared_settings(load_course_config(course_root))
+    c = nbgrader_config(here, db_url=db_url, submitted="submitted", autograded="autograded",
+                        feedback="feedback", course_id=settings_course_id(course))
+    c.merge(Config(course))
+    c.RebuildFromRelease.release_root = str(here / "students-release")
+    c.SandboxChecks.course_root = str(course_root)
+    for key in ("protected", "timeout", "memory_mb"):
+        if key in saved:
+            c.SandboxChecks[key] = saved[key]
+    return c
