@@ -22,7 +22,8 @@ from numpy.typing import ArrayLike
 from convkit._validate import MODES, as_int, as_kernel, as_shape, check_mode
 from convkit.display import CourseFigure
 
-__all__ = ["MODES", "output_size_diagram", "flip_diagram", "window_starts"]
+__all__ = ["MODES", "flip_diagram", "output_size_diagram", "strided_window_diagram",
+           "window_starts"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies
 _FIRST = "#E69F00"  # orange: the first window
@@ -241,4 +242,128 @@ def flip_diagram(kernel: ArrayLike) -> CourseFigure:
             )
         )
     fig.suptitle("Flipping a kernel both ways = rotating it by 180 degrees", fontsize=13)
+    return fig
+
+
+def _listed(starts: Sequence[int]) -> str:
+    """``0, 3, 6`` (or ``0, 3, ..., 27`` when long)."""
+    if len(starts) > 5:
+        return f"{starts[0]}, {starts[1]}, ..., {starts[-1]}"
+    return ", ".join(str(v) for v in starts)
+
+
+_READ = "#cfe3f3"  # light blue: a pixel some window reads
+_WINDOW = "#0072B2"  # blue: a window
+_NEVER = "#D55E00"  # vermillion: a pixel no window reads
+
+
+def strided_window_diagram(
+    image_shape: Sequence[int] = (9, 10),
+    kernel_shape: Sequence[int] = (2, 2),
+    stride: int = 3,
+    padding: int = 0,
+) -> CourseFigure:
+    """Draw every window of a strided valid-mode convolution, and the pixels none reads.
+
+    The image is a grid of cells (zero padding, if any, dashed around it). Each
+    window is a blue frame, the first one orange, with a dot at its top-left
+    corner; the pixels some window reads are light blue, and those no window
+    reads carry a red cross. With a stride ``s`` larger than the kernel ``k``
+    there are gaps of ``s - k`` pixels between neighbouring windows, and after
+    the last window ``(n + 2p - k) % s`` positions start no window.
+
+    Parameters
+    ----------
+    image_shape : (rows, cols), default (9, 10)
+        Shape of the image (height, width), at most 30 x 30 to stay readable.
+    kernel_shape : (rows, cols), default (2, 2)
+        Shape of the kernel; it must fit inside the padded image.
+    stride : int, default 3
+        The step between two windows' top-left corners, >= 1.
+    padding : int, default 0
+        Zeros added on each side, >= 0.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One titled panel and a figure title counting the pixels never read.
+
+    Examples
+    --------
+    >>> fig = strided_window_diagram((9, 10), (2, 2), stride=3)
+    >>> fig.axes[0].get_title()
+    '9 x 10 image, 2 x 2 kernel, stride 3: 3 x 3 windows'
+    >>> fig.texts[0].get_text() if fig.texts else fig._suptitle.get_text()
+    'Stride 3, kernel 2 x 2: 54 of the 90 pixels are never read (x)'
+    """
+    (h, w) = image = as_shape(image_shape, "image_shape")
+    (kh, kw) = kernel = as_shape(kernel_shape, "kernel_shape")
+    step = as_int(stride, "stride", minimum=1)
+    pad = as_int(padding, "padding", minimum=0)
+    if h > 30 or w > 30:
+        raise ValueError(f"image_shape must be at most (30, 30) to draw; got {image}")
+    if kh > h + 2 * pad or kw > w + 2 * pad:
+        raise ValueError(f"kernel_shape {kernel} must fit inside image_shape {image} plus "
+                         f"2 * padding ({2 * pad}) (valid mode has no output otherwise)")
+    rows = list(range(-pad, h + pad - kh + 1, step))  # window starts, in image coordinates
+    cols = list(range(-pad, w + pad - kw + 1, step))
+    read = np.zeros((h, w), dtype=bool)
+    for r in rows:
+        for c in cols:
+            read[max(r, 0):max(r + kh, 0), max(c, 0):max(c + kw, 0)] = True
+    never = int(read.size - read.sum())
+
+    size = max(h, w) + 2 * pad
+    fig = CourseFigure(figsize=(0.42 * (w + 2 * pad) + 2.2, 0.42 * (h + 2 * pad) + 1.9),
+                       layout="constrained")
+    ax = fig.subplots()
+    for r in range(-pad, h + pad):
+        for c in range(-pad, w + pad):
+            inside = 0 <= r < h and 0 <= c < w
+            face = (_READ if read[r, c] else "white") if inside else "white"
+            ax.add_patch(Rectangle((c, r), 1, 1, facecolor=face,
+                                   edgecolor="#9a9a9a" if not inside else "#bbbbbb",
+                                   linestyle="-" if inside else (0, (2, 2)), linewidth=0.8))
+            if inside and not read[r, c]:
+                ax.text(c + 0.5, r + 0.5, "x", ha="center", va="center", color=_NEVER,
+                        fontsize=12, fontweight="bold")
+            elif not inside and size <= 16:
+                ax.text(c + 0.12, r + 0.12, "0", ha="left", va="top", color="#8a8a8a",
+                        fontsize=7)
+    ax.add_patch(Rectangle((0, 0), w, h, fill=False, edgecolor="black", linewidth=1.6))
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            first = i == j == 0
+            ax.add_patch(Rectangle((c + 0.08, r + 0.08), kw - 0.16, kh - 0.16, fill=False,
+                                   edgecolor=_FIRST if first else _WINDOW,
+                                   linewidth=2.6 if first else 1.8, zorder=5,
+                                   label="the first window" if first else (
+                                       "the other windows" if i == 0 and j == 1 else None)))
+    cc, rr = np.meshgrid(np.array(cols) + 0.3, np.array(rows) + 0.3)
+    ax.scatter(cc.ravel(), rr.ravel(), s=12, color=_DOT, zorder=6,
+               label="a window's top-left corner")
+    ax.set_title(f"{h} x {w} image, {kh} x {kw} kernel, stride {step}"
+                 + (f", padding {pad}" if pad else "")
+                 + f": {len(rows)} x {len(cols)} windows", fontsize=11)
+    padded = "" if not pad else f" + {2 * pad}"
+
+    def left_over(n: int, k: int, what: str) -> str:
+        extra = (n + 2 * pad - k) % step
+        return f"({n}{padded} - {k}) % {step} = {extra} {what}{'' if extra == 1 else 's'}"
+
+    ax.set_xlabel(f"windows start at rows {_listed(rows)} and columns {_listed(cols)}\n"
+                  f"left over at the end, starting no window: {left_over(h, kh, 'row')}, "
+                  f"{left_over(w, kw, 'column')}", fontsize=9)
+    ax.set_xlim(-pad - 0.2, w + pad + 0.2)
+    ax.set_ylim(h + pad + 0.2, -pad - 0.2)  # row 0 at the top, like an image
+    ax.set_aspect("equal")
+    every = 1 if max(h, w) <= 12 else 2
+    ax.set_xticks([c + 0.5 for c in range(0, w, every)], [str(c) for c in range(0, w, every)])
+    ax.set_yticks([r + 0.5 for r in range(0, h, every)], [str(r) for r in range(0, h, every)])
+    ax.tick_params(length=0, labelsize=8, labeltop=True, labelbottom=False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.legend(loc="outside lower center", ncol=3, frameon=False, fontsize=9)
+    fig.suptitle(f"Stride {step}, kernel {kh} x {kw}: {never} of the {h * w} pixels are "
+                 "never read (x)", fontsize=12)
     return fig

@@ -93,10 +93,11 @@ def loop_subimages(im, kernel):
             for r in range(im.shape[0] - kh + 1) for c in range(im.shape[1] - kw + 1)}
 
 
-def formula_shape(im_shape, kernel_shape, mode):
+def formula_shape(im_shape, kernel_shape, mode="valid", padding=0, stride=1):
     (h, w), (kh, kw) = im_shape, kernel_shape
+    pr, pc = (padding, padding) if isinstance(padding, int) else padding
     if mode == "valid":
-        return (h - kh + 1, w - kw + 1)
+        return ((h + 2 * pr - kh) // stride + 1, (w + 2 * pc - kw) // stride + 1)
     if mode == "full":
         return (h + kh - 1, w + kw - 1)
     return (h, w)
@@ -572,7 +573,8 @@ SHAPE_MISTAKES = [
     (lambda i, k, m: (i[0] - k[0], i[1] - k[1]) if m == "valid" else formula_shape(i, k, m),
      "off_by_one", ["H - kh + 1"]),
     (lambda i, k, m: list(formula_shape(i, k, m)), "wrong_type", ["tuple"]),
-    (lambda i, k, m: tuple(v / 1 for v in formula_shape(i, k, m)), "wrong_type", ["ints"]),
+    (lambda i, k, m: tuple(v / 1 for v in formula_shape(i, k, m)), "true_division", ["//"]),
+    (lambda i, k, m: tuple(v + 0.5 for v in formula_shape(i, k, m)), "wrong_type", ["ints"]),
     (lambda i, k, m: np.array(formula_shape(i, k, m)), "wrong_type", ["tuple"]),
     (lambda i, k, m: formula_shape(i, k, m) + (1,), "wrong_shape", ["two numbers"]),
     (lambda i, k, m: None, "wrong_type", ["return"]),
@@ -591,7 +593,7 @@ def test_conv_output_shape_mistakes_are_named(wrong, mistake, words, hidden):
 
 def test_conv_output_shape_accepts_numpy_ints():
     check("conv_output_shape",
-          lambda i, k, m: tuple(np.int64(v) for v in formula_shape(i, k, m)))
+          lambda *args: tuple(np.int64(v) for v in formula_shape(*args)))
 
 
 def _subimages_with(rows, cols, key=lambda r, c: (r, c), window=None):
