@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 from numpy.typing import ArrayLike
 
@@ -41,6 +42,14 @@ _IMAGE_FILL = "#d0d0d0"
 _NEVER = "#7a7a7a"
 
 
+def _cells(ax: Axes, colours: np.ndarray) -> None:
+    """Fill the unit cells of an ``(h, w, 3)`` grid of colours, with white lines between them."""
+    h, w = colours.shape[:2]
+    ax.imshow(colours, extent=(0, w, h, 0), interpolation="nearest")
+    ax.vlines(np.arange(1, w), 0, h, colors="white", linewidth=1.5)
+    ax.hlines(np.arange(1, h), 0, w, colors="white", linewidth=1.5)
+
+
 def _fmt(value: float) -> str:
     return f"{int(value)}" if float(value).is_integer() else f"{value:.3g}"
 
@@ -49,15 +58,15 @@ def _draw_values(ax: Axes, values: np.ndarray, pad: tuple[int, int], title: str)
     """A grid of numbers; cells outside ``values[pad_r:-pad_r, pad_c:-pad_c]`` are the frame."""
     h, w = values.shape
     pr, pc = pad
+    inside = np.zeros((h, w), dtype=bool)
+    inside[pr:h - pr, pc:w - pc] = True
+    _cells(ax, np.where(inside[..., np.newaxis], to_rgb(_IMAGE_FILL), to_rgb(_FRAME)))
     for r in range(h):
         for c in range(w):
-            inside = pr <= r < h - pr and pc <= c < w - pc
-            ax.add_patch(Rectangle((c, r), 1, 1, facecolor=_IMAGE_FILL if inside else _FRAME,
-                                   edgecolor="white", linewidth=1.5))
             ax.text(c + 0.5, r + 0.5, _fmt(values[r, c]), ha="center", va="center",
-                    fontsize=10, color="black" if inside else "#5a4a00")
+                    fontsize=10, color="black" if inside[r, c] else "#5a4a00")
     ax.add_patch(Rectangle((pc, pr), w - 2 * pc, h - 2 * pr, fill=False, edgecolor="black",
-                           linewidth=1.8))
+                           linewidth=2.0, zorder=3))
     ax.set_title(title, fontsize=11)
     ax.set_xlim(-0.1, w + 0.1)
     ax.set_ylim(h + 0.1, -0.1)  # row 0 at the top, like an image
@@ -162,10 +171,7 @@ def stride_diagram(im_shape: Sequence[int] = (7, 9), kernel_shape: Sequence[int]
     axes = np.atleast_1d(fig.subplots(1, len(steps)))
     for ax, s in zip(axes, steps, strict=True):
         mask = covered((h, w), (kh, kw), s)
-        for r in range(h):
-            for c in range(w):
-                ax.add_patch(Rectangle((c, r), 1, 1, edgecolor="white", linewidth=1.2,
-                                       facecolor=_IMAGE_FILL if mask[r, c] else _NEVER))
+        _cells(ax, np.where(mask[..., np.newaxis], to_rgb(_IMAGE_FILL), to_rgb(_NEVER)))
         starts_r = np.arange(0, h - kh + 1, s)
         starts_c = np.arange(0, w - kw + 1, s)
         cc, rr = np.meshgrid(starts_c + 0.5, starts_r + 0.5)
