@@ -1,4 +1,10 @@
-"""``convkit grade [SUBMISSIONS_DIR] --out OUT_DIR [--jobs N | --scheduler ADDRESS] [--db URL]``.
+"""``convkit grade [SUBMISSIONS_DIR] --out OUT_DIR [--jobs N | --scheduler ADDRESS]
+[--db URL | --course-gradebook]``.
+
+The course's settings (course id, exchange, late work) come from its
+``autograder/nbgrader_config.py`` and the instructor's lines of
+``OUT_DIR/.nbgrader/nbgrader_config.py`` (:func:`read_settings`); ``--course-gradebook``
+grades into the course's own gradebook and folders.
 
 With no SUBMISSIONS_DIR, builds the sample class into ``OUT_DIR/sample-submissions``
 and grades it: the README's main command. Exit status: 0 when every submission has its

@@ -168,6 +168,7 @@ def apply_late_work(engine: Any, duedates: Mapping[str, datetime],
     with Gradebook(engine.url.render_as_string(hide_password=False), course_id) as gb:
         for (who, name), ext in sorted(todo.items()):
             gb.update_or_create_student(who)
+            gb.update_or_create_submission(name, who)
             gb.grant_extension(name, who, minutes=ext.total_seconds() / 60)
 
 

@@ -68,6 +68,7 @@ from convkit.grading.report import (
     GradeRow,
     plot_histogram,
     write_grades_csv,
+    write_output,
 )
 from convkit.grading.task import (
     FEEDBACK,
@@ -422,8 +423,8 @@ class Grader:
             result.refreshed += 1
         page = outcome.feedback or b""
         for copy in work.copies("feedback", sub.student, sub.assignment):
-            _replace(copy / f"{sub.notebook}.html", page)
-        _replace(self._feedback_path(sub), page)
+            _replace(copy / f"{sub.notebook}.html", page, shared=True)
+        _replace(self._feedback_path(sub), page, shared=True)
         self._place_side_files(sub, work)
         marker.update({"status": GRADED, "manual": record.manual_state()})
         self._write_marker(sub, work, marker)
@@ -577,11 +578,19 @@ def _maxima(cells: dict[str, Any], assignment: str) -> tuple[float, float]:
             sum(m for m, kind in mine.values() if kind == "code"))
 
 
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``path`` atomically unless it already holds ``data``."""
+def _replace(path: Path, data: bytes, *, shared: bool = False) -> None:
+    """Write ``path`` atomically unless it already holds ``data``.
+
+    ``shared``: a file handed back (a feedback page), created 0644 less the umask
+    (:func:`convkit.grading.report.write_output`) instead of private 0600; one left
+    private by an older run is written again.
+    """
     try:
-        if path.read_bytes() == data:
+        if path.read_bytes() == data and not (shared and not path.stat().st_mode & 0o040):
             return
     except OSError:
         pass
-    write_atomic(path, data)
+    if shared:
+        write_output(path, data)
+    else:
+        write_atomic(path, data)
