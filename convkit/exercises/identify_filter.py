@@ -176,11 +176,14 @@ def _shifted(response: np.ndarray, position: tuple[int, int], actual: np.ndarray
     """Where in the response the student's window comes from, when it is another window."""
     kh, kw = expected.shape
     (p, q) = position
-    for r in range(response.shape[0] - kh + 1):
-        for c in range(response.shape[1] - kw + 1):
+    padded = np.pad(response, ((kh - 1, kh - 1), (kw - 1, kw - 1)))  # windows that run past too
+    for r in range(1 - kh, response.shape[0]):
+        for c in range(1 - kw, response.shape[1]):
             if (r, c) == (p - kh + 1, q - kw + 1):
                 continue
-            piece = response[r:r + kh, c:c + kw]
+            piece = padded[r + kh - 1:r + 2 * kh - 1, c + kw - 1:c + 2 * kw - 1]
+            if not piece.any():
+                continue
             if close(actual, piece) or close(actual, piece[::-1, ::-1].copy()):
                 why = ""
                 if (r, c) == (p, q):
