@@ -471,9 +471,18 @@ smoothed over three rows::
     2  0 -2
     1  0 -1
 
-Under ``im_conv`` (no flip) the result is "left minus right": positive where
-the image gets darker to the right. Under true convolution it is "right minus
-left" (d/dx). Sums to 0.
+Under ``im_conv`` (no flip, as ``cv2.filter2D``) the result is "left minus
+right": positive where the image gets darker to the right, the *negative* of
+d/dx. Under true convolution it is "right minus left" (d/dx). Libraries differ:
+
+* ``cv2.Sobel(im, cv2.CV_64F, 1, 0)`` correlates with ``-SOBEL_X``
+  (``-1 0 1 / -2 0 2 / -1 0 1``): right minus left;
+* ``skimage.filters.sobel_v`` documents this kernel but applies it with
+  ``scipy.ndimage.convolve`` (a flip), divided by 4, on the image as floats in
+  0..1: right minus left, a quarter of the size.
+
+The magnitude ``sqrt(gx**2 + gy**2)`` is the same in all of them (up to that
+scale). Sums to 0.
 
 Examples
 --------
@@ -481,6 +490,8 @@ Examples
 >>> step = np.array([[0, 0, 9, 9]] * 3)  # dark left, bright right
 >>> float((step[:, 1:4] * SOBEL_X).sum())  # left minus right
 -36.0
+>>> float((step[:, 1:4] * SOBEL_X[::-1, ::-1]).sum())  # convolution, cv2.Sobel: right minus left
+36.0
 """
 
 SOBEL_Y = _frozen(np.outer(CENTRAL_DIFFERENCE, SOBEL_SMOOTH))
@@ -493,7 +504,9 @@ SOBEL_Y = _frozen(np.outer(CENTRAL_DIFFERENCE, SOBEL_SMOOTH))
     -1 -2 -1
 
 Under ``im_conv`` the result is "top minus bottom" (rows grow downwards):
-positive where the image gets darker further down. Sums to 0.
+positive where the image gets darker further down; ``cv2.Sobel(im, cv2.CV_64F,
+0, 1)`` and ``skimage.filters.sobel_h`` give bottom minus top (see
+:data:`SOBEL_X`). Sums to 0.
 
 Examples
 --------
@@ -519,17 +532,23 @@ array([ 6., 24., 36., 24.,  6.])
 """
 
 SHARPEN = _frozen([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
-"""The classic 3x3 sharpen: ``identity - LAPLACIAN_4``::
+"""The classic 3x3 sharpen: ``identity - LAPLACIAN_4``, the image minus its Laplacian::
 
      0 -1  0
     -1  5 -1
      0 -1  0
 
-Each pixel is pushed away from its four neighbours. Sums to 1.
+Each pixel is pushed away from its four neighbours. With ``avg4`` the average
+of the four neighbours (``LAPLACIAN_4 = 4 * (avg4 - identity)``) it is
+``identity + 4 * (identity - avg4)``: an unsharp mask of amount 4. Not
+separable (rank 2). Sums to 1.
 
 Examples
 --------
 >>> bool((SHARPEN == identity(3) - LAPLACIAN_4).all())
+True
+>>> avg4 = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]) / 4
+>>> bool(np.allclose(SHARPEN, identity(3) + 4 * (identity(3) - avg4)))
 True
 """
 
