@@ -12,10 +12,11 @@ value of a notebook cell) and never touch pyplot: a script saves it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import Normalize, TwoSlopeNorm
+from matplotlib.colors import Normalize, TwoSlopeNorm, to_rgb
 from matplotlib.patches import ConnectionPatch, Rectangle
 from numpy.typing import ArrayLike
 
@@ -268,7 +269,7 @@ def strided_window_diagram(
     The image is a grid of cells (zero padding, if any, dashed around it). Each
     window is a blue frame, the first one orange, with a dot at its top-left
     corner; the pixels some window reads are light blue, and those no window
-    reads carry a red cross. With a stride ``s`` larger than the kernel ``k``
+    reads carry a vermillion cross. With a stride ``s`` larger than the kernel ``k``
     there are gaps of ``s - k`` pixels between neighbouring windows, and after
     the last window ``(n + 2p - k) % s`` positions start no window.
 
@@ -317,19 +318,31 @@ def strided_window_diagram(
     fig = CourseFigure(figsize=(0.42 * (w + 2 * pad) + 2.2, 0.42 * (h + 2 * pad) + 1.9),
                        layout="constrained")
     ax = fig.subplots()
-    for r in range(-pad, h + pad):
-        for c in range(-pad, w + pad):
-            inside = 0 <= r < h and 0 <= c < w
-            face = (_READ if read[r, c] else "white") if inside else "white"
-            ax.add_patch(Rectangle((c, r), 1, 1, facecolor=face,
-                                   edgecolor="#9a9a9a" if not inside else "#bbbbbb",
-                                   linestyle="-" if inside else (0, (2, 2)), linewidth=0.8))
-            if inside and not read[r, c]:
-                ax.text(c + 0.5, r + 0.5, "x", ha="center", va="center", color=_NEVER,
-                        fontsize=12, fontweight="bold")
-            elif not inside and size <= 16:
-                ax.text(c + 0.12, r + 0.12, "0", ha="left", va="top", color="#8a8a8a",
-                        fontsize=7)
+    # the cells as one image (much faster to draw than a patch per cell), then the grid
+    colours = np.ones((h + 2 * pad, w + 2 * pad, 3))
+    colours[pad:pad + h, pad:pad + w][read] = to_rgb(_READ)
+    ax.imshow(colours, extent=(-pad, w + pad, h + pad, -pad), interpolation="nearest",
+              zorder=0)
+    ax.hlines(range(1, h), 0, w, color="#bbbbbb", linewidth=0.8, zorder=1)
+    ax.vlines(range(1, w), 0, h, color="#bbbbbb", linewidth=0.8, zorder=1)
+    if pad:
+        dashed: dict[str, Any] = {"color": "#9a9a9a", "linewidth": 0.8,
+                                  "linestyles": (0, (2, 2)), "zorder": 1}
+        ax.hlines([*range(-pad, 0), *range(h + 1, h + pad + 1)], -pad, w + pad, **dashed)
+        ax.vlines([*range(-pad, 0), *range(w + 1, w + pad + 1)], -pad, h + pad, **dashed)
+        ax.hlines(range(0, h + 1), -pad, 0, **dashed)  # the padding beside the image
+        ax.hlines(range(0, h + 1), w, w + pad, **dashed)
+        ax.vlines(range(0, w + 1), -pad, 0, **dashed)  # above and below it
+        ax.vlines(range(0, w + 1), h, h + pad, **dashed)
+        if size <= 16:
+            for r in range(-pad, h + pad):
+                for c in range(-pad, w + pad):
+                    if not (0 <= r < h and 0 <= c < w):
+                        ax.text(c + 0.12, r + 0.12, "0", ha="left", va="top",
+                                color="#8a8a8a", fontsize=7)
+    never_r, never_c = np.nonzero(~read)
+    ax.scatter(never_c + 0.5, never_r + 0.5, marker="x", s=42, linewidths=2.2, color=_NEVER,
+               zorder=3, label="a pixel never read")
     ax.add_patch(Rectangle((0, 0), w, h, fill=False, edgecolor="black", linewidth=1.6))
     for i, r in enumerate(rows):
         for j, c in enumerate(cols):
@@ -363,7 +376,7 @@ def strided_window_diagram(
     ax.tick_params(length=0, labelsize=8, labeltop=True, labelbottom=False)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    fig.legend(loc="outside lower center", ncol=3, frameon=False, fontsize=9)
+    fig.legend(loc="outside lower center", ncol=2, frameon=False, fontsize=9)
     fig.suptitle(f"Stride {step}, kernel {kh} x {kw}: {never} of the {h * w} pixels are "
                  "never read (x)", fontsize=12)
     return fig

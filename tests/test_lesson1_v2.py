@@ -362,6 +362,10 @@ def test_odd_results_never_pass_and_never_crash_the_judge():
 # --------------------------------------------------------------------------------------------
 
 
+def collection(ax, label):
+    return next(c for c in ax.collections if c.get_label() == label)
+
+
 def frames(ax):
     return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_linewidth() > 1.5
             and not p.get_fill()]
@@ -378,7 +382,7 @@ def test_strided_diagram_draws_each_window_and_marks_the_pixels_never_read(
     rows, cols = core.conv_output_shape(image, kernel, "valid", padding, stride)
     assert ax.get_title().endswith(f"{rows} x {cols} windows")
     assert len(frames(ax)) == rows * cols + 1  # every window, and the image's border
-    assert len(ax.collections[0].get_offsets()) == rows * cols
+    assert len(collection(ax, "a window's top-left corner").get_offsets()) == rows * cols
     # brute force: the image pixels under some window
     read = np.zeros(image, bool)
     padded = np.pad(read, padding)
@@ -386,8 +390,10 @@ def test_strided_diagram_draws_each_window_and_marks_the_pixels_never_read(
         for c in range(0, padded.shape[1] - kernel[1] + 1, stride):
             padded[r:r + kernel[0], c:c + kernel[1]] = True
     read = padded[padding:padding + image[0], padding:padding + image[1]]
-    crosses = [t for t in ax.texts if t.get_text() == "x"]
+    crosses = collection(ax, "a pixel never read").get_offsets()
     assert len(crosses) == int((~read).sum())
+    assert {(int(x), int(y)) for x, y in crosses} == {(c, r) for r, c in zip(*np.nonzero(~read),
+                                                                            strict=True)}
     assert f"{int((~read).sum())} of the {image[0] * image[1]} pixels" in fig._suptitle.get_text()
 
 
