@@ -149,7 +149,7 @@ def nbgrader_config(
         "convkit.grading.late.LateWork", pp + "AssignLatePenalties",
         "convkit.grading.sanitize.SanitizeNotebook", pp + "CheckCellMetadata"]
     c.GenerateFeedback.preprocessors = [
-        pp + "GetGrades", pp + "ClearHiddenTests", "convkit.grading.sanitize.SanitizeNotebook",
+        pp + "GetGrades", ours + "ClearHiddenTests", "convkit.grading.sanitize.SanitizeNotebook",
         ours + "FeedbackSummary", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
     return c
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from convkit.grading.cache import write_atomic
+from convkit.grading.report import write_output
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -71,12 +71,13 @@ ADVICE = {
 
 
 def publish(source: Path, target: Path) -> None:
-    """Copy a feedback page into place atomically."""
-    write_atomic(target, Path(source).read_bytes())
+    """Copy a feedback page into place atomically (mode 0644 less the umask)."""
+    write_output(target, Path(source).read_bytes())
 
 
 def write_problem_page(target: Path, **fields: object) -> None:
-    """Write :func:`problem_page` to ``target`` atomically (untouched when already there)."""
+    """Write :func:`problem_page` to ``target`` atomically (untouched when already there;
+    mode 0644 less the umask, see :func:`convkit.grading.report.write_output`)."""
     data = problem_page(**fields).encode("utf-8")  # type: ignore[arg-type]
     if not target.is_file() or target.read_bytes() != data:
-        write_atomic(target, data)
+        write_output(target, data)

@@ -363,8 +363,7 @@ class Grader:
                         sub.student, sub.assignment, sub.notebook, sub.key, kind,
                         raw=(sub.raw or b"") if kind == GRADE else b"", timestamp=sub.timestamp,
                         prior=prior, grader=version,
-                        autograded=(self._autograded_path(sub, work).read_bytes()
-                                    if kind == FEEDBACK else None))
+                        autograded=self._previous_autograded(sub, work, kind, prior))
                     manual = prior.manual_state() if prior else "-"
                     key = f"convkit-{kind}-{sub.label}-{sub.key[:16]}-{manual}"
                     futures[engine.submit(run_task, task, bundles[sub.assignment],
@@ -406,6 +405,7 @@ class Grader:
             self._failed(sub, work, cells, result, outcome.reason, outcome.log)
             return
         record = outcome.record
+        result.warnings.extend(outcome.reviews)  # written answers back to a person
         if self.context.db_url is None:
             write_record(db, record)  # the worker's private gradebook -> OUT_DIR/gradebook.db
         records[record.label] = record
@@ -451,6 +451,17 @@ class Grader:
                     _replace(folder / name, data)
                 else:
                     (folder / name).unlink(missing_ok=True)
+
+    def _previous_autograded(self, sub: Submission, work: WorkCourse, kind: str,
+                             prior: SubmissionRecord | None) -> bytes | None:
+        """The autograded notebook a feedback task works on; for a grade task, the last run's
+        when a person graded something (the maxima they graded out of)."""
+        path = self._autograded_path(sub, work)
+        if kind == FEEDBACK:
+            return path.read_bytes()
+        if prior is not None and prior.has_manual_work() and path.is_file():
+            return path.read_bytes()
+        return None
 
     def _progress_bar(self, total: int):
         from tqdm import tqdm

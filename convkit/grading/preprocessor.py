@@ -32,13 +32,14 @@ from typing import Any
 import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import ClearHiddenTests as _ClearHiddenTests
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float, Instance, Integer, List, Unicode
+from traitlets import Float, HasTraits, Instance, Integer, List, Unicode
 
 from convkit.grading.cache import VerdictCache
 from convkit.grading.context import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingContext
 from convkit.grading.jobs import question_jobs, verdict_for
-from convkit.grading.rebuild import Finding, question_of, rebuild
+from convkit.grading.rebuild import OUTPUTS_KEY, Finding, question_of, rebuild, student_outputs
 from convkit.grading.seeds import resolve_salt
 from convkit.grading.verdicts import FAIL, PASS, QuestionVerdict
 
@@ -47,12 +48,31 @@ RED, GREEN, RESET = "\x1b[0;31m", "\x1b[0;32m", "\x1b[0m"
 WRAP = 96  #: characters per line of a failing test cell's message (feedback pages do not wrap)
 
 
+#: what nbconvert's HTML exporter gives every ``NbConvertBase`` (so every preprocessor)
+DISPLAY_DATA_PRIORITY = ["text/html", "application/pdf", "text/latex", "image/svg+xml",
+                         "image/png", "image/jpeg", "text/plain"]
+
+
+class QuietConfig(HasTraits):
+    """Mixin: accept the exporter's ``NbConvertBase.display_data_priority`` setting.
+
+    nbgrader's ``NbGraderPreprocessor`` redeclares ``display_data_priority`` without
+    ``config=True``, so when ``generate_feedback``'s HTML exporter passes its default
+    ``NbConvertBase.display_data_priority`` to the preprocessors, traitlets logs
+    "Config option `display_data_priority` not recognized by `ClearHiddenTests`" (and
+    by every other nbgrader preprocessor in the list). Declaring it configurable again
+    takes the setting, which none of these preprocessors uses, without a warning.
+    """
+
+    display_data_priority = List(DISPLAY_DATA_PRIORITY).tag(config=True)
+
+
 def _nbgrader_info(resources: dict[str, Any]) -> tuple[str, str, str]:
     info = resources["nbgrader"]
     return info["student"], info["assignment"], info["notebook"]
 
 
-class RebuildFromRelease(NbGraderPreprocessor):
+class RebuildFromRelease(QuietConfig, NbGraderPreprocessor):
     """Rebuild the submission from the released notebook (see :mod:`convkit.grading.rebuild`)."""
 
     release_root = Unicode(
@@ -83,7 +103,7 @@ class RebuildFromRelease(NbGraderPreprocessor):
         return new, resources
 
 
-class SandboxChecks(NbGraderPreprocessor):
+class SandboxChecks(QuietConfig, NbGraderPreprocessor):
     """Decide every test cell out of process and write the verdicts as the cells' outputs.
 
     Its settings form one :class:`~convkit.grading.context.GradingContext`: either given
@@ -131,14 +151,22 @@ class SandboxChecks(NbGraderPreprocessor):
         if computed and cache is not None:
             self.log.info("computed %d verdict(s) that were not cached", computed)
         for cell in nb.cells:
+            kept = student_outputs(cell)
+            cell.metadata.get(META_KEY, {}).pop(OUTPUTS_KEY, None)
+            if META_KEY in cell.metadata and not cell.metadata[META_KEY]:
+                del cell.metadata[META_KEY]
             if cell.cell_type != "code":
                 continue
-            cell.outputs = []
+            cell.outputs = [nbformat.from_dict(o) for o in kept]  # the student's own outputs
             cell.execution_count = None
             info = cell.metadata.get("nbgrader", {})
             if info.get("grade") and not info.get("solution"):
                 name = question_of(info.get("grade_id", "")) or info.get("grade_id", "?")
-                cell.outputs = verdict_outputs(verdicts.get(name), name)
+                verdict = verdicts.get(name)
+                points = _number(info.get("points"))
+                if verdict is not None and points is not None:
+                    verdict = verdicts[name] = verdict.weighted(points)  # the cell's weight
+                cell.outputs = verdict_outputs(verdict, name)
         nb.metadata[META_KEY] = {
             "findings": [f.to_dict() for f in findings],
             "verdicts": {name: {**v.summary(), "mistake": v.mistake}
@@ -215,7 +243,7 @@ def _wrapped(text: str, width: int = WRAP) -> list[str]:
     return lines
 
 
-class FeedbackSummary(NbGraderPreprocessor):
+class FeedbackSummary(QuietConfig, NbGraderPreprocessor):
     """Put a summary at the top of the feedback: points per exercise and what to fix."""
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]):
@@ -244,6 +272,18 @@ class FeedbackSummary(NbGraderPreprocessor):
                     if grade.manual_score is None and grade.auto_score is None:
                         pending.add(info["grade_id"])
         return pending
+
+
+class ClearHiddenTests(QuietConfig, _ClearHiddenTests):
+    """nbgrader's ``ClearHiddenTests``, without its ``display_data_priority`` warning
+    (see :class:`QuietConfig`); wired in ``GenerateFeedback.preprocessors``."""
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _points(value: Any) -> str:
@@ -350,5 +390,6 @@ def _anchor(nb: NotebookNode, name: str) -> str:
     return name
 
 
-__all__ = ["RebuildFromRelease", "SandboxChecks", "FeedbackSummary", "verdict_outputs",
+__all__ = ["RebuildFromRelease", "SandboxChecks", "FeedbackSummary", "ClearHiddenTests",
+           "QuietConfig", "verdict_outputs",
            "summary_markdown"]

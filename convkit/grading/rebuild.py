@@ -292,6 +292,114 @@ def _describe_points(value: Any) -> str:
 _FLAGS = ("grade", "solution", "locked")
 
 
+def nbgrader_checksum(source: str, cell_type: str, meta: Mapping[str, Any]) -> str | None:
+    """nbgrader's checksum of a cell (``nbgrader.utils.compute_checksum``), or None.
+
+    nbgrader stores it in every nbgrader cell it releases: an md5 over the source, the
+    cell type, whether the cell is a grade, solution and locked cell, its ``grade_id``
+    and, for a grade cell, its points. None when ``meta`` has no ``grade_id`` or a grade
+    cell has no number of points.
+
+    Examples
+    --------
+    >>> meta = {"grade_id": "test_f", "grade": True, "solution": False, "locked": True,
+    ...         "points": 2}
+    >>> nbgrader_checksum("check_f(f)", "code", meta)
+    '6a55f7da5ed4717cbda3e794b8dfe2e9'
+    >>> nbgrader_checksum("check_f(f)", "code", {**meta, "points": 3}) == _
+    False
+    """
+    import hashlib
+
+    grade_id = meta.get("grade_id")
+    if not isinstance(grade_id, str):
+        return None
+    grade, solution = bool(meta.get("grade")), bool(meta.get("solution"))
+    locked = False if solution else (True if grade else bool(meta.get("locked")))
+    digest = hashlib.md5(usedforsecurity=False)
+    for part in (source, cell_type, str(grade), str(solution), str(locked), grade_id):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+    if grade:
+        points = _points(meta)
+        if points is None:
+            return None
+        digest.update(str(points).encode())
+    return digest.hexdigest()
+
+
+#: the parts of a locked cell a student could change, in the order findings name them
+_PARTS = ("type", "source", "points", "flags")
+
+
+def changed_since_received(mine: Mapping[str, Any], release_cell: Mapping[str, Any]
+                           ) -> set[str] | None:
+    """What the student changed in a locked cell since they got it, or None if unknown.
+
+    The student's copy carries the checksum nbgrader computed when the release they
+    were given was made. The cell they received is the one whose content gives that
+    checksum: for each part (``"type"``, ``"source"``, ``"points"``, ``"flags"``), either
+    the student's version of it (they did not change it) or the current release's (they
+    did). Of the combinations that reproduce the stored checksum, the one with the
+    fewest changes is the answer: an empty set when the cell is exactly as received,
+    even if the instructor has changed the cell (points, source) since. None when the
+    copy has no checksum, or when no combination matches (the student changed a part
+    the instructor changed too, or edited the checksum).
+
+    Examples
+    --------
+    >>> meta = {"grade_id": "test_f", "grade": True, "solution": False, "locked": True}
+    >>> received = {"cell_type": "code", "source": "check_f(f)", "metadata": {"nbgrader": {
+    ...     **meta, "points": 2, "checksum": nbgrader_checksum("check_f(f)", "code",
+    ...                                                      {**meta, "points": 2})}}}
+    >>> now = {"cell_type": "code", "source": "check_f(f)",
+    ...        "metadata": {"nbgrader": {**meta, "points": 4}}}   # re-weighted since
+    >>> changed_since_received(received, now)
+    set()
+    >>> received["metadata"]["nbgrader"]["points"] = 100   # the student's edit
+    >>> changed_since_received(received, now) is None         # 2 -> 100: not the release's 4
+    True
+    >>> received["metadata"]["nbgrader"]["points"] = 2
+    >>> received["source"] = "pass"                           # the student's edit
+    >>> changed_since_received(received, now)
+    {'source'}
+    """
+    meta = _nbgrader(mine)
+    stored = meta.get("checksum")
+    if not isinstance(stored, str) or not stored:
+        return None
+    release_meta = _nbgrader(release_cell)
+    mine_type, release_type = str(mine.get("cell_type")), str(release_cell.get("cell_type"))
+    options: dict[str, list[tuple[Any, bool]]] = {
+        "type": [(mine_type, False)] + ([(release_type, True)]
+                                        if release_type != mine_type else []),
+        "source": [(_source(mine), False)] + ([(_source(release_cell), True)]
+                                              if _source(release_cell) != _source(mine)
+                                              else []),
+        "points": ([(meta.get("points"), False)] if "points" in meta
+                   or "points" not in release_meta else [])
+        + ([(release_meta.get("points"), True)] if "points" in release_meta
+           and (_points(release_meta) != _points(meta) or "points" not in meta) else []),
+        "flags": [({f: meta.get(f) for f in _FLAGS}, False)]
+        + ([({f: release_meta.get(f) for f in _FLAGS}, True)]
+           if any(bool(meta.get(f)) != bool(release_meta.get(f)) for f in _FLAGS) else []),
+    }
+    import itertools
+
+    best: set[str] | None = None
+    for combo in itertools.product(*(options[part] or [(None, True)] for part in _PARTS)):
+        changed = {part for part, (_value, change) in zip(_PARTS, combo, strict=True) if change}
+        if best is not None and len(changed) >= len(best):
+            continue
+        kind, source, points, flags = (value for value, _change in combo)
+        candidate = {**flags, "grade_id": meta.get("grade_id"), "points": points}
+        if nbgrader_checksum(source, kind, candidate) == stored:
+            best = changed
+    if best is not None and "source" in best and _same_text(_source(mine),
+                                                             _source(release_cell)):
+        best.discard("source")  # only trailing whitespace: not an edit
+    return best
+
+
 def rebuild(student: Mapping[str, Any], release: Mapping[str, Any]) -> Rebuilt:
     """Rebuild ``student`` on top of ``release``; record what was changed.
 
@@ -380,7 +488,11 @@ def rebuild(student: Mapping[str, Any], release: Mapping[str, Any]) -> Rebuilt:
         elif release_meta.get("locked") or release_meta.get("grade"):
             findings.extend(_check_locked(out_cell, mine, grade_id, question, student_cells,
                                           used))
+        if mine is not None and not (release_meta.get("grade")
+                                     and not release_meta.get("solution")):
+            _keep_outputs(out_cell, mine)  # a test cell shows the grader's verdict instead
 
+    _keep_plain_outputs(rebuilt["cells"], student_cells)
     added = _added_cells(student_cells, release_cells, used, findings)
     if added:
         _insert_added(rebuilt, student_cells, added)
@@ -416,6 +528,11 @@ def _choose_copy(cells: list[Mapping[str, Any]], release_meta: Mapping[str, Any]
         return cells[-1]
     for cell in cells:
         if _same_text(_source(cell), release_source):
+            return cell
+    for cell in cells:  # a copy as the student received it (from an older release)
+        if changed_since_received(cell, {"cell_type": cell.get("cell_type"),
+                                         "source": release_source,
+                                         "metadata": {"nbgrader": dict(release_meta)}}) == set():
             return cell
     return cells[-1]
 
@@ -476,10 +593,12 @@ def _insert_added(rebuilt: dict[str, Any], student_cells: list[Mapping[str, Any]
     anchor = -1
     for order, cell in enumerate(student_cells):
         if id(cell) in added_ids:
-            placed.append((anchor, order, {
+            new_cell: dict[str, Any] = {
                 "cell_type": "code", "execution_count": None, "id": f"convkit-added-{order}",
                 "metadata": {META_KEY: {"added": True}}, "outputs": [],
-                "source": _source(cell)}))
+                "source": _source(cell)}
+            _keep_outputs(new_cell, cell)
+            placed.append((anchor, order, new_cell))
             continue
         grade_id = _grade_id(cell)
         if grade_id in position_of_id:
@@ -493,6 +612,75 @@ def _insert_added(rebuilt: dict[str, Any], student_cells: list[Mapping[str, Any]
                     break
     for anchor_at, _order, new in sorted(placed, key=lambda item: (-item[0], -item[1])):
         cells.insert(anchor_at + 1, new)
+
+
+OUTPUTS_KEY = "outputs"  #: ``metadata.convkit.outputs``: the student's outputs of a cell
+
+
+def student_outputs(cell: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The outputs the student's notebook showed for ``cell``, kept by :func:`rebuild`.
+
+    They travel in the cell's ``metadata.convkit.outputs`` (nbgrader's ``ClearOutput``
+    clears ``outputs`` during autograde) and are sanitised
+    (:func:`convkit.grading.sanitize.clean_output`): no script, no event handler, images
+    as base64 data. ``SandboxChecks`` puts them back as the cell's outputs.
+
+    Examples
+    --------
+    >>> student_outputs({"metadata": {"convkit": {"outputs": [
+    ...     {"output_type": "stream", "name": "stdout", "text": "hi"}]}}})
+    [{'output_type': 'stream', 'name': 'stdout', 'text': 'hi'}]
+    >>> student_outputs({"metadata": {}})
+    []
+    """
+    metadata = cell.get("metadata")
+    mine = metadata.get(META_KEY) if isinstance(metadata, Mapping) else None
+    outputs = mine.get(OUTPUTS_KEY) if isinstance(mine, Mapping) else None
+    return [dict(o) for o in outputs if isinstance(o, Mapping)] if isinstance(outputs,
+                                                                              list) else []
+
+
+def _clean_outputs(cell: Mapping[str, Any]) -> list[dict[str, Any]]:
+    from convkit.grading.sanitize import clean_output
+
+    outputs = cell.get("outputs")
+    if cell.get("cell_type") != "code" or not isinstance(outputs, list):
+        return []
+    cleaned = (clean_output(o) for o in outputs[:MAX_OUTPUTS] if isinstance(o, Mapping))
+    return [o for o in cleaned if o is not None]
+
+
+#: outputs kept per cell (a loop printing in a cell makes one stream output per flush)
+MAX_OUTPUTS = 100
+
+
+def _keep_outputs(out_cell: dict[str, Any], mine: Mapping[str, Any]) -> None:
+    """Stash the student's (sanitised) outputs of ``mine`` on the rebuilt ``out_cell``."""
+    if out_cell.get("cell_type") != "code" or mine.get("cell_type") != "code":
+        return
+    outputs = _clean_outputs(mine)
+    if outputs:
+        metadata = out_cell.setdefault("metadata", {})
+        metadata.setdefault(META_KEY, {})[OUTPUTS_KEY] = outputs
+
+
+def _keep_plain_outputs(cells: list[Any], student_cells: list[Mapping[str, Any]]) -> None:
+    """The student's outputs of the release's plain code cells (no nbgrader metadata).
+
+    Each plain code cell of the release is matched, in order, with the next plain code
+    cell of the submission holding the same text.
+    """
+    plain = [c for c in student_cells if c.get("cell_type") == "code" and _grade_id(c) is None]
+    start = 0
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _grade_id(cell):
+            continue
+        text = _source(cell)
+        for index in range(start, len(plain)):
+            if _same_text(_source(plain[index]), text):
+                _keep_outputs(cell, plain[index])
+                start = index + 1
+                break
 
 
 def _take_answer(out_cell: dict[str, Any], mine: Mapping[str, Any] | None, grade_id: str,
@@ -538,28 +726,53 @@ def _check_locked(out_cell: dict[str, Any], mine: Mapping[str, Any] | None, grad
             return [finding("grade_id_changed", happened)]
         return [finding("deleted", "was deleted")]
 
+    changed = changed_since_received(mine, out_cell)
+    meta = _nbgrader(mine)
+    if changed is None:
+        changed = _differs_from(mine, out_cell)
+        stored = meta.get("checksum")
+        if changed and isinstance(stored, str) and stored:
+            # neither as received nor as released now: something was changed, but which
+            # part cannot be told apart from what the instructor changed since
+            return [finding("edited", "was changed after you received it (it no longer "
+                                      "matches the checksum nbgrader stored in your copy)")]
     found: list[Finding] = []
-    if mine.get("cell_type") != out_cell.get("cell_type"):
+    if "type" in changed:
         found.append(finding("type_changed", f"was turned into a {mine.get('cell_type')} cell"))
-    elif not _same_text(_source(mine), source):
+    elif "source" in changed:
         if _source(mine).strip():
             found.append(finding("edited", "was edited"))
         else:
             found.append(finding("emptied", "was emptied"))
-    if is_test:
-        meta = _nbgrader(mine)
+    if is_test and "points" in changed:
         if "points" not in meta:
             found.append(finding("points_changed", "had its points removed"))
-        elif _points(meta) != _points(release_meta):
+        else:
             found.append(finding(
                 "points_changed",
                 f"had its points changed from {_describe_points(release_meta.get('points'))} "
                 f"to {_describe_points(meta.get('points'))}"))
-        changed = [flag for flag in _FLAGS if bool(meta.get(flag)) != bool(release_meta.get(flag))]
-        if changed:
-            found.append(finding("metadata_changed",
-                                 f"had its nbgrader settings changed ({', '.join(changed)})"))
+    if is_test and "flags" in changed:
+        flags = [flag for flag in _FLAGS if bool(meta.get(flag)) != bool(release_meta.get(flag))]
+        found.append(finding("metadata_changed",
+                             f"had its nbgrader settings changed ({', '.join(flags)})"))
     return found
+
+
+def _differs_from(mine: Mapping[str, Any], release_cell: Mapping[str, Any]) -> set[str]:
+    """The parts (see :func:`changed_since_received`) in which ``mine`` differs from the release."""
+    meta, release_meta = _nbgrader(mine), _nbgrader(release_cell)
+    parts = set()
+    if mine.get("cell_type") != release_cell.get("cell_type"):
+        parts.add("type")
+    if not _same_text(_source(mine), _source(release_cell)):
+        parts.add("source")
+    if release_meta.get("grade") and ("points" not in meta
+                                      or _points(meta) != _points(release_meta)):
+        parts.add("points")
+    if any(bool(meta.get(flag)) != bool(release_meta.get(flag)) for flag in _FLAGS):
+        parts.add("flags")
+    return parts
 
 
 def graded_names(notebook: Mapping[str, Any]) -> list[str]:
@@ -639,8 +852,9 @@ def normalize_notebook(notebook: Mapping[str, Any]):
     """A valid nbformat-4 notebook with the same cells as leniently parsed ``notebook``.
 
     Keeps what grading looks at (cell type, source, ``nbgrader`` metadata and tags) and
-    drops everything else (outputs, attachments, odd metadata), so nbgrader can always
-    read what the grader writes. Unknown cell types become raw cells.
+    the code cells' outputs, sanitised (:func:`convkit.grading.sanitize.clean_output`: the
+    feedback shows them), and drops everything else (attachments, odd metadata), so
+    nbgrader can always read what the grader writes. Unknown cell types become raw cells.
 
     Examples
     --------
@@ -648,6 +862,12 @@ def normalize_notebook(notebook: Mapping[str, Any]):
     ...                                     "outputs": "garbage"}, "not a cell"]})
     >>> [(c.cell_type, c.source, c.outputs) for c in nb.cells]
     [('code', 'x = 1', [])]
+    >>> nb = normalize_notebook({"cells": [{"cell_type": "code", "source": "print(1)",
+    ...     "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\\n"},
+    ...                 {"output_type": "display_data", "metadata": {},
+    ...                  "data": {"application/javascript": "alert(1)"}}]}]})
+    >>> [o.get("text") or o["data"]["text/plain"][:30] for o in nb.cells[0].outputs]
+    ['1\\n', '[output of type application/ja']
     """
     import nbformat
 
@@ -673,5 +893,8 @@ def normalize_notebook(notebook: Mapping[str, Any]):
         kind = cell.get("cell_type")
         maker = makers.get(kind, nbformat.v4.new_raw_cell) if isinstance(kind, str) \
             else nbformat.v4.new_raw_cell
-        nb.cells.append(maker(source=_source(cell), metadata=metadata))
+        new = maker(source=_source(cell), metadata=metadata)
+        if new.cell_type == "code":
+            new.outputs = [nbformat.from_dict(o) for o in _clean_outputs(cell)]
+        nb.cells.append(new)
     return nb

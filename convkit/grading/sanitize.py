@@ -414,6 +414,13 @@ def sanitize_notebook(nb: Any) -> int:
     return count
 
 
+def _configurable_priority() -> Any:
+    from traitlets import List
+
+    return List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                 "image/jpeg", "text/plain"]).tag(config=True)
+
+
 def _preprocessor_base() -> type:
     from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -425,8 +432,12 @@ class SanitizeNotebook(_preprocessor_base()):  # type: ignore[misc]
 
     Wire it last before ``CheckCellMetadata`` in ``Autograde.autograde_preprocessors``
     (so the autograded notebook formgrader shows is safe) and before
-    ``FeedbackSummary`` in ``GenerateFeedback.preprocessors``.
+    ``FeedbackSummary`` in ``GenerateFeedback.preprocessors``. It accepts the HTML
+    exporter's ``NbConvertBase.display_data_priority`` (nbgrader's base class declares
+    that trait without ``config=True``, so traitlets would warn "not recognized").
     """
+
+    display_data_priority = _configurable_priority()
 
     def preprocess(self, nb: Any, resources: dict[str, Any]):
         import nbformat

@@ -92,7 +92,8 @@ class SubmissionTask:
     prior : SubmissionRecord or None
         What the gradebook holds for this submission (a person's grades are kept).
     autograded : bytes or None
-        The autograded notebook (``feedback``).
+        The autograded notebook (``feedback``; with ``grade``, the one of the last run, whose
+        written answers' points are the maxima a person graded them out of).
     grader : str
         The main process's :func:`~convkit.grading.cache.grader_version`: a worker with
         another version of convkit refuses the task rather than grade differently.
@@ -130,6 +131,7 @@ class SubmissionResult:
     submitted: bytes | None = None
     questions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    reviews: tuple[str, ...] = ()  #: written answers whose maximum changed since graded
     sandbox_runs: int = 0
     log: str = ""
     worker: str = ""
@@ -189,8 +191,19 @@ def _run(task: SubmissionTask, bundle: AssignmentBundle, context: GradingContext
         copy_database(bundle.template, root / "gradebook.db")
     engine = engine_for(db_url)
     try:
-        if task.prior is not None and context.db_url is None:
-            write_record(engine, task.prior)  # a person's grades, as the gradebook holds them
+        prior, reviews = task.prior, list[str]()
+        if task.kind == GRADE and prior is not None:
+            # a written answer graded out of another maximum than today's goes back to a
+            # person (convkit.grading.report.review_changed_maxima)
+            from convkit.grading.gradebook import grade_cells
+            from convkit.grading.report import review_changed_maxima
+
+            maxima = {name: top for name, (top, kind) in
+                      grade_cells(engine).get(task.assignment, {}).items() if kind != "code"}
+            prior, reviews = review_changed_maxima(prior, task.autograded, maxima)
+            result.reviews = tuple(reviews)
+        if prior is not None and (context.db_url is None or reviews):
+            write_record(engine, prior)  # a person's grades, as the gradebook holds them
         release_path = root / "release" / task.assignment / f"{task.notebook}.ipynb"
         release_path.parent.mkdir(parents=True)
         release_path.write_bytes(bundle.release)
@@ -220,7 +233,7 @@ def _run(task: SubmissionTask, bundle: AssignmentBundle, context: GradingContext
                                                       and verdict.mistake in NOTEWORTHY):
                     notes.append(f"{job.name}: {_short(verdict.headline)}")
             result.extra["sandbox_seconds"] = time.perf_counter() - mark
-            result.notes = tuple(notes)
+            result.notes = (*notes, *result.reviews)
             result.questions = tuple(graded_names(rebuilt.notebook))
             text = nbformat.writes(normalized).encode("utf-8")
             result.submitted = text

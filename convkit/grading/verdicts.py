@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -93,6 +93,39 @@ class QuestionVerdict:
     def partial(self) -> bool:
         """Some points, not all."""
         return self.status == FAIL and 0 < self.score < self.max_score
+
+    def weighted(self, points: float) -> QuestionVerdict:
+        """This verdict counted out of ``points`` (the test cell's weight) instead of the rubric's.
+
+        The rubric decides which criteria are met; the test cell's ``points`` (what the
+        instructor's ``solutions/`` say now) decide what the question is worth. Score and
+        criteria scale in proportion, so re-weighting a question after release keeps full
+        marks full and partial credit partial.
+
+        Examples
+        --------
+        >>> v = QuestionVerdict("f", FAIL, "1 of 2 checks failed", score=3, max_score=5,
+        ...                     criteria=[{"id": "a", "title": "a", "points": 3, "met": True},
+        ...                               {"id": "b", "title": "b", "points": 2, "met": False}])
+        >>> w = v.weighted(10)
+        >>> w.score, w.max_score, [c["points"] for c in w.criteria]
+        (6.0, 10.0, [6.0, 4.0])
+        >>> v.weighted(5) is v
+        True
+        """
+        points = float(points)
+        if points == self.max_score or self.max_score <= 0 or points < 0:
+            return self
+        factor = points / self.max_score
+        criteria = [{**c, "points": round(float(c.get("points", 0)) * factor, 6)}
+                    for c in self.criteria]
+        notes = list(self.notes)
+        if self.partial:
+            notes.append(f"this question is worth {points:g} points here: the rubric's "
+                         f"{self.score:g} of {self.max_score:g} count as "
+                         f"{round(self.score * factor, 6):g} of {points:g}")
+        return replace(self, score=round(self.score * factor, 6), max_score=points,
+                       criteria=criteria, notes=notes)
 
     def summary(self) -> dict[str, Any]:
         """What the notebook's metadata keeps for the feedback summary.
