@@ -166,3 +166,51 @@ def test_generate_feedback_logs_no_unrecognized_option(graded: dict[str, Any]) -
     assert "Generating feedback" in log or "generate_feedback" in log.lower() or log, log
     assert "not recognized" not in log, log[-3000:]
     assert "display_data_priority" not in log, log[-3000:]
+
+
+SHOT = Path(__file__).resolve().parent.parent / "screenshots" / "feedback" / "student_outputs.png"
+HOOKS = """
+window.__ran = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print', 'open']) {
+  window[name] = (...args) => { window.__ran.push(name + ': ' + args.join(' ')); };
+}
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_the_page_in_chromium_shows_the_outputs_and_runs_nothing(
+        graded: dict[str, Any], playwright_driver: Any) -> None:
+    from browser_helpers import INSTALL_HINT, browser_context, find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("CONVKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CONVKIT_REQUIRE_BROWSER=1 but {INSTALL_HINT}", pytrace=False)
+        pytest.skip(INSTALL_HINT)
+    dialogs: list[str] = []
+    with browser_context(playwright_driver, chromium) as context:
+        page = context.new_page()
+        page.add_init_script(HOOKS)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.route("**/*", lambda route: route.continue_()
+                   if route.request.url.startswith(("file:", "data:")) else route.abort())
+        page.goto(graded["page"].as_uri(), wait_until="load", timeout=60_000)
+        page.wait_for_timeout(1500)
+        for element in page.get_by_text(HTML_TEXT).all():
+            element.click(timeout=5000)  # an onclick would run here
+        ran = page.evaluate("() => window.__ran")
+        text = page.inner_text("body")
+        images = page.evaluate("""() => [...document.querySelectorAll('img')]
+            .filter(i => i.src.startsWith('data:image/png') && i.naturalWidth > 0).length""")
+        scripts = page.evaluate("""() => [...document.querySelectorAll('script')]
+            .filter(s => s.textContent.includes('__ran.push')).length""")
+        SHOT.parent.mkdir(parents=True, exist_ok=True)
+        answer = page.get_by_text(PRINTED).first.locator(
+            "xpath=ancestor::div[contains(@class, 'cell')][1]")
+        answer.screenshot(path=str(SHOT))
+        page.close()
+    assert ran == [] and dialogs == [], (ran, dialogs)
+    assert scripts == 0
+    assert PRINTED in text and HTML_TEXT in text and "[[4. 4.]" in text
+    assert images >= 1  # the student's figure, decoded and shown
