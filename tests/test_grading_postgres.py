@@ -179,7 +179,8 @@ def test_the_server_gradebook_gives_the_same_grades_as_sqlite(runs):
 
 
 def test_no_password_or_salt_is_written_into_the_work_course(runs):
-    config = (runs["pg"] / ".nbgrader" / "nbgrader_config.py").read_text()
+    work = runs["pg"] / ".nbgrader"  # nbgrader_config.py loads work-course.json
+    config = (work / "nbgrader_config.py").read_text() + (work / "work-course.json").read_text()
     assert sqlalchemy_url(runs["url"]) in config
     assert SALT not in config
 
