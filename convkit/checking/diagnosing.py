@@ -104,6 +104,11 @@ _RAISED_HINTS = (
      "or helper from a cell that was not run."),
     ("unsupported operand", "An operation got a value of the wrong type (None? a list?): "
      "check what each step returns."),
+    ("positional argument", "Your function was called with a different number of arguments "
+     "than its `def` line takes: compare the signature the exercise gives (including the "
+     "arguments with defaults, such as `padding=0, stride=1`) with yours."),
+    ("unexpected keyword argument", "Your function was called with an argument name its "
+     "`def` line does not have: use exactly the names the exercise gives."),
     ("truth value of an array", "An `if` or `and`/`or` got a whole array: compare shapes or "
      "single values, or use np.array_equal(a, b) / np.all(...)."),
 )
