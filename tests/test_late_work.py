@@ -163,3 +163,25 @@ def test_an_instructors_line_in_the_work_course_is_kept_and_honoured(late_class)
         assert rows[(student, "02_im_conv")] == late_class["rows"][(student, "02_im_conv")]
     page = (out / "feedback" / "ben" / "02_im_conv" / "im_conv.html").read_text("utf-8")
     assert "Late submission penalty" not in page
+
+
+def test_plain_nbgrader_from_autograder_reads_the_same_settings(late_class):
+    """The same course config, plain nbgrader: LateWork puts the due date and the extension
+    into autograder/gradebook.db and nbgrader's zero penalty hits ben only."""
+    autograder = late_class["course"] / "autograder"
+    shutil.copytree(late_class["submissions"], autograder / "submitted")
+    for step in (("generate_assignment", "02_im_conv", "--force"),
+                 ("autograde", "02_im_conv", "--force"), ("export",)):
+        done = subprocess.run([str(BIN / "nbgrader"), *step], cwd=autograder, env=env(),
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, (step, done.stderr[-3000:])
+    import csv
+
+    with (autograder / "grades.csv").open(newline="") as handle:
+        exported = {row["student_id"]: row for row in csv.DictReader(handle)}
+    rows = late_class["rows"]
+    for student in STAMPS:
+        assert exported[student]["duedate"] == "2027-01-15 17:00:00"
+        assert float(exported[student]["late_submission_penalty"]) == float(
+            rows[(student, "02_im_conv")]["late_penalty"])
+        assert float(exported[student]["score"]) == float(rows[(student, "02_im_conv")]["score"])
