@@ -109,6 +109,9 @@ def student_python(scratch: Path) -> tuple[Path, str]:
        packages are not: a venv of the system's Python of the same version (``--without-pip``,
        a fraction of a second) whose ``.pth`` file adds this venv's ``site-packages`` (and so
        its editable convkit). That is the same code the course venv runs, not a second install.
+    4. Otherwise (this checkout is out of their reach too, e.g. under ``/root``): the guide's
+       recipe in the term's folder, ``python3 -m venv`` and ``pip install`` of this checkout
+       (a minute or two more).
     """
     env_venv = os.environ.get(VENV_VARIABLE)
     if env_venv:
@@ -120,22 +123,36 @@ def student_python(scratch: Path) -> tuple[Path, str]:
     if ok:
         return Path(sys.executable), f"the course venv ({sys.prefix})"
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    system = shutil.which(version, path=SYSTEM_PATH)
-    site = _reachable_site_packages()
-    assert system and site, (
+    system = shutil.which(version, path=SYSTEM_PATH) or shutil.which("python3", path=SYSTEM_PATH)
+    assert system, (
         f"other users cannot run this venv's Python ({sys.executable}: {said}), and there is "
-        f"no system {version} to overlay its packages on: build a course venv every user can "
-        f"reach (autograder/README.md, Running a course on JupyterHub) and set ${VENV_VARIABLE}")
-    venv = scratch / "student-venv"
-    run([system, "-m", "venv", "--without-pip", str(venv)], cwd=scratch, what="python -m venv")
-    purelib = venv / "lib" / version / "site-packages"
-    (purelib / "convkit-course-venv.pth").write_text(
-        f"import site; site.addsitedir({str(site)!r})\n", encoding="utf-8")
+        f"no system Python to build one from: build a course venv every user can reach "
+        f"(autograder/README.md, Running a course on JupyterHub) and set ${VENV_VARIABLE}")
+    site = _reachable_site_packages()
+    same = Path(system).name == version
+    if site is not None and same:
+        venv = scratch / "student-venv"
+        run([system, "-m", "venv", "--without-pip", str(venv)], cwd=scratch,
+            what="python -m venv")
+        purelib = venv / "lib" / version / "site-packages"
+        (purelib / "convkit-course-venv.pth").write_text(
+            f"import site; site.addsitedir({str(site)!r})\n", encoding="utf-8")
+        python = venv / "bin" / "python"
+        ok, overlay_said = can_run("nobody", python)
+        if ok:
+            return python, (f"{system} with the course venv's packages ({site}): the venv's "
+                            f"own interpreter {Path(sys.executable).resolve()} is unreachable "
+                            "for students")
+        said += f"; with its packages on {system}: {overlay_said}"
+    # 4. the guide's recipe, in the term's folder: slower (a whole pip install), works anywhere
+    venv = scratch / "convkit-venv"
+    run([system, "-m", "venv", str(venv)], cwd=scratch, what="python -m venv")
+    run([str(venv / "bin" / "pip"), "install", "--quiet", str(REPO)], cwd=scratch,
+        timeout=1200, what="pip install (the course venv, as the guide builds it)")
     python = venv / "bin" / "python"
-    ok, said = can_run("nobody", python)
-    assert ok, f"the overlay venv {venv} does not import convkit and nbgrader: {said}"
-    return python, (f"{system} with the course venv's packages ({site}): the venv's own "
-                    f"interpreter {Path(sys.executable).resolve()} is unreachable for students")
+    ok, built_said = can_run("nobody", python)
+    assert ok, f"the course venv {venv} built as the guide says does not work: {built_said}"
+    return python, f"a course venv built as the guide says ({venv}; this one: {said})"
 
 
 # --------------------------------------------------------------------------- people and places
