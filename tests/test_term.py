@@ -98,12 +98,14 @@ def _expected(points: dict[str, float]) -> dict[str, float]:
 
 
 def _prerequisites() -> str:
-    reason = missing_prerequisite()
+    reason, required = missing_prerequisite(), os.environ.get(REQUIRE) == "1"
     if reason is None and find_chromium() is None:
         reason = INSTALL_HINT
+        required = required or os.environ.get("CONVKIT_REQUIRE_BROWSER") == "1"
     if reason is not None:
-        if os.environ.get(REQUIRE) == "1":
-            pytest.fail(f"{REQUIRE}=1 but {reason}", pytrace=False)
+        if required:
+            pytest.fail(f"{REQUIRE}=1 (or CONVKIT_REQUIRE_BROWSER=1) but {reason}",
+                        pytrace=False)
         pytest.skip(reason)
     return str(find_chromium())
 
