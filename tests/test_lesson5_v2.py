@@ -172,6 +172,21 @@ def _uint8(im, ks):
     return out
 
 
+def _assigned(im, ks):
+    """`=` where `+=` belongs: only the last input channel survives."""
+    out = _out(im, ks)
+    for o in range(ks.shape[0]):
+        for c in range(ks.shape[1]):
+            out[..., o] = core.im_conv(im[..., c], ks[o, c])
+    return out
+
+
+def _integer_sums(im, ks):
+    """Lesson 2's display recipe applied to the result: clipped, rounded, uint8."""
+    out = _layer(im, ks)
+    return np.clip(out, 0, 255).round().astype(np.uint8) if im.dtype == np.uint8 else out
+
+
 def _modifies(im, ks):
     out = _layer(im, ks)
     ks *= 2
@@ -188,6 +203,8 @@ MISTAKES = [
      ["no flip"]),
     (lambda im, ks: _layer(im, ks).sum(axis=-1), "summed_over_outputs", ["input channels c only"]),
     (_uint8, "uint8_wraparound", ["np.zeros_like(im)"]),
+    (_assigned, "last_channel_only", ["+="]),
+    (_integer_sums, "integer_output", ["np.zeros(shape)"]),
     (_modifies, "input_modified", ["changed its input"]),
     (lambda im, ks: _layer(im, ks).tolist(), "wrong_type", ["list"]),
 ]

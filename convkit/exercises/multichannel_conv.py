@@ -161,6 +161,12 @@ MISTAKES = (
                                             (*_valid(im, ks), ks.shape[0], im.shape[2]),
                                             (*_valid(im, ks), im.shape[2], ks.shape[0]))
             and (im.shape[2] != ks.shape[0] or len(shape) == 4)),
+    Mistake("last_channel_only", "only one input channel counts: `=` where `+=` belongs?",
+            "out[..., o] must ADD the maps of all C_in input channels. Assigning each one "
+            "(out[..., o] = im_conv(...)) inside the loop over c keeps only the last; start "
+            "from zeros and accumulate with out[..., o] += im_conv(im[..., c], kernels[o, c]).",
+            (lambda im, ks: [_pairs(im, ks)[..., -1], _pairs(im, ks)[..., 0]]
+             if ks.shape[1] > 1 else None,)),
     Mistake("mean_over_channels", "you averaged over the input channels instead of adding.",
             "The layer adds the C_in maps: np.sum, not np.mean (no division by C_in).",
             (lambda im, ks: _layer(im, ks) / ks.shape[1],)),
@@ -192,6 +198,11 @@ MISTAKES = (
             "im_conv, which returns float64) and start from np.zeros(shape), not "
             "np.zeros_like(im).",
             predicate=_wrapped),
+    Mistake("integer_output", "your result has an integer dtype: it must be float64.",
+            "np.zeros(shape, dtype=im.dtype) or np.zeros_like(im) makes a uint8 array for a "
+            "uint8 image, and storing the float sums in it cuts off their fractions and wraps "
+            "or clips everything above 255. Start from np.zeros(shape), which is float64.",
+            predicate=lambda actual, expected: actual.dtype.kind in "iub"),
 )
 
 RIGHT = '''\
