@@ -277,6 +277,31 @@ def term_folder() -> Iterator[Term]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+#: a PostgreSQL server the term's gradebook may live on (``.ci/run`` starts one)
+POSTGRES_VARIABLE = "CONVKIT_TEST_POSTGRES_URL"
+
+
+@contextlib.contextmanager
+def postgres_gradebook(suffix: str) -> Iterator[str | None]:
+    """A fresh database on ``$CONVKIT_TEST_POSTGRES_URL``'s server for the course's gradebook
+    (dropped afterwards), or None (the course's SQLite file) when the variable is not set."""
+    server = os.environ.get(POSTGRES_VARIABLE)
+    if not server:
+        yield None
+        return
+    import psycopg
+
+    plain = server.replace("postgresql+psycopg://", "postgresql://")
+    name = f"convkit_term_{suffix}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield plain.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with contextlib.suppress(Exception), psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def copy_course(term: Term, *lessons: str) -> None:
     """The instructor's course: the repository's ``solutions/`` and ``course/`` of
     ``lessons`` (the term's; fewer lessons, less to generate) and

@@ -18,6 +18,10 @@ their own ``~/.jupyter/nbgrader_config.py``, running nbgrader as themselves (``r
    page in their home, with their own score (ben's with the late penalty);
 7. ``convkit export``: the wide CSV, one row per student.
 
+With ``$CONVKIT_TEST_POSTGRES_URL`` (``.ci/run`` starts a server) the course's gradebook is a
+fresh database on that server, named by ``c.CourseDirectory.db_url`` as the guide says, so
+formgrader and both grading runs share it there; otherwise it is ``autograder/gradebook.db``.
+
 Skipped (with the reason) when not root or ``useradd`` is missing, unless
 ``CONVKIT_REQUIRE_TERM=1`` (CI), which makes that a failure.
 """
@@ -46,6 +50,7 @@ from term_helpers import (
     copy_course,
     instructor_env,
     missing_prerequisite,
+    postgres_gradebook,
     run,
     student_python,
     term_folder,
@@ -125,24 +130,24 @@ def _utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
 
 
-def _manual_score(db: Path, student: str) -> tuple[float | None, str | None]:
+def _manual_score(db: str, student: str) -> tuple[float | None, str | None]:
     """The written answer's manual score and the comment on it, as the gradebook holds them."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{db}") as gradebook:
+    with Gradebook(db) as gradebook:
         grade = gradebook.find_grade(WRITTEN, NOTEBOOK, LESSON, student)
         comment = gradebook.find_comment(WRITTEN, NOTEBOOK, LESSON, student)
         return grade.manual_score, comment.manual_comment
 
 
-def _submission_id(db: Path, student: str) -> str:
+def _submission_id(db: str, student: str) -> str:
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{db}") as gradebook:
+    with Gradebook(db) as gradebook:
         return gradebook.find_submission_notebook(NOTEBOOK, LESSON, student).id
 
 
-def _grade_in_formgrader(context: Any, server: LabServer, db: Path, student: str,
+def _grade_in_formgrader(context: Any, server: LabServer, db: str, student: str,
                          score: float, comment: str | None, shots: Path) -> None:
     """Open the student's notebook in formgrader, type the written answer's score (and a
     comment), leave the field (formgrader saves on change) and wait until it is stored."""
@@ -192,14 +197,15 @@ def test_the_whole_term(playwright_driver: Any, tmp_path: Path) -> None:
     chromium = _prerequisites()
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    with term_folder() as term:
+    with term_folder() as term, postgres_gradebook(term.suffix) as gradebook:
         try:
-            _play_the_term(term, chromium, playwright_driver, shots)
+            _play_the_term(term, chromium, playwright_driver, shots, gradebook)
         finally:
             print(term.timing_report())
 
 
-def _play_the_term(term: Term, chromium: str, driver: Any, shots: Path) -> None:
+def _play_the_term(term: Term, chromium: str, driver: Any, shots: Path,
+                   gradebook: str | None) -> None:
     course_id = f"conv-term-{term.suffix}"
     salt = term.base / "salt"
     salt.write_text("the term test's own salt\n", encoding="utf-8")
@@ -218,6 +224,8 @@ def _play_the_term(term: Term, chromium: str, driver: Any, shots: Path) -> None:
                            "c.AssignLatePenalties.plugin_class = "
                            "'convkit.grading.late.PerDayPenalty'\n"
                            f"c.PerDayPenalty.fraction_per_day = {PENALTY_PER_DAY}\n")
+        if gradebook:  # the guide's "gradebook on PostgreSQL": the course's db_url names it
+            add_settings(term, f"c.CourseDirectory.db_url = {gradebook!r}\n")
         python, how = student_python(term.base)  # the course venv, as other users reach it
         print(f"students' Python: {how}")
         students: dict[str, Student] = {}
@@ -276,7 +284,9 @@ def _play_the_term(term: Term, chromium: str, driver: Any, shots: Path) -> None:
         assert float(rows[user["ben"]]["late_by_seconds"]) > 0, rows[user["ben"]]
         assert float(rows[user["ben"]]["late_penalty"]) > 0, rows[user["ben"]]
 
-    db = term.autograder / "gradebook.db"
+    db = gradebook or f"sqlite:///{term.autograder / 'gradebook.db'}"
+    assert (term.autograder / "gradebook.db").is_file() == (gradebook is None), db
+    print(f"the course's gradebook: {db}")
     with term.step("formgrader in Chromium"):
         server = LabServer(term.autograder, term.base / "formgrader-state").start()
         try:
