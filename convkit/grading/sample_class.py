@@ -11,8 +11,8 @@ ben_mistakes       a typical mistake in every exercise (each exercise's ``wrong`
 cleo_blank         handed in the blank release
 dev_broken_json    everything right, but one notebook (:data:`BROKEN_ASSIGNMENT`) is not
                    valid JSON (cut short)
-eve_infinite_loop  everything right except the functions of :data:`LOOP_ASSIGNMENT`, which
-                   loop forever and ignore SIGINT
+eve_infinite_loop  everything right except :data:`LOOP_EXERCISE`, which loops forever and
+                   ignores SIGINT (the other answers of that notebook keep their points)
 finn_cheater       each exercise's ``cheat``: tries to cheat in every exercise but one
                    (it is right and prints to stderr and warns: it keeps its points)
 ================== ===========================================================================
@@ -39,9 +39,10 @@ STUDENTS = ("ada_correct", "ben_mistakes", "cleo_blank", "dev_broken_json",
 
 _SOLUTION_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
-#: the assignment whose notebook dev hands in cut short, and whose functions eve's loop
+#: the assignment whose notebook dev hands in cut short
 BROKEN_ASSIGNMENT = "02_im_conv"
-LOOP_ASSIGNMENT = "02_im_conv"
+#: the one function eve's answer loops in (the rest of its notebook is right)
+LOOP_EXERCISE = "im_conv"
 
 
 def infinite_loop(ex: Exercise) -> str:
@@ -79,7 +80,7 @@ def _earned(student: str, ex: Exercise) -> float:
     if student == "dev_broken_json":
         return 0 if ex.assignment == BROKEN_ASSIGNMENT else right
     if student == "eve_infinite_loop":
-        return 0 if ex.assignment == LOOP_ASSIGNMENT and ex.kind == "function" else right
+        return 0 if ex.name == LOOP_EXERCISE else right
     if student == "finn_cheater":
         return ex.cheat.points if ex.cheat else 0
     return 0  # cleo_blank
@@ -149,8 +150,7 @@ def _answer(student: str, grade_id: str, solution: str, root: Path, out: Path) -
         return solution
     if student == "ben_mistakes" and ex.wrong is not None:
         return ex.wrong.source
-    if student == "eve_infinite_loop" and ex.assignment == LOOP_ASSIGNMENT \
-            and ex.kind == "function":
+    if student == "eve_infinite_loop" and ex.name == LOOP_EXERCISE:
         return infinite_loop(ex)
     if student == "finn_cheater" and ex.cheat is not None and "cheat_edit" not in ex.options:
         return ex.cheat.source.format(root=root.as_posix(), out=out.as_posix())
