@@ -106,6 +106,15 @@ def test_a_correct_answer_returns_exact_arrays():
     assert result.seconds > 0
 
 
+def test_a_strict_umask_of_the_grader_does_not_lock_the_sandbox_out():
+    # an instructor's umask 027 made the sandbox's folders unreadable to uid nobody
+    old = os.umask(0o027)
+    try:
+        assert_correct(run(GOOD))
+    finally:
+        os.umask(old)
+
+
 def test_numpy_testing_in_an_honest_answer_is_allowed():
     # numpy.testing imports subprocess behind the scenes: that must not count against the student
     result = run(answer("""

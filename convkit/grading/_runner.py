@@ -170,6 +170,9 @@ def main() -> None:
     import json
 
     leave = os._exit  # captured now: answer code may replace os._exit, never this local
+    # the private root's folders and the outputs are made here and must be reachable by uid
+    # nobody whatever umask the grader runs with (027 locked the sandbox out of its own root)
+    os.umask(0o022)
     wire = _load_wire()
     workdir = os.path.realpath(sys.argv[1])
     with open(os.path.join(workdir, "job.json"), encoding="utf-8") as handle:
