@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -31,7 +32,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading")]
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SALT = "dask-test-salt-7c1e"
-NOTEBOOKS = 30  #: the sample class: 6 students x 5 assignments
+#: the sample class cut to its first two lessons (02_im_conv holds dev's broken notebook and
+#: eve's loop): what is compared here is the route, not the lessons, and each lesson costs time
+KEPT = ("01_subimages", "02_im_conv")
+NOTEBOOKS = 12  #: 6 students x 2 assignments
 
 
 def _env() -> dict[str, str]:
@@ -147,6 +151,9 @@ def submissions(tmp_path_factory) -> Path:
     made = _run([str(BIN / "convkit"), "sample-class", "--out", str(folder), "--course-root",
                  str(ROOT)])
     assert made.returncode == 0, made.stderr
+    for handin in folder.glob("*/*"):
+        if handin.name not in KEPT:
+            shutil.rmtree(handin)
     return folder
 
 
@@ -227,7 +234,7 @@ def test_a_killed_run_resumes_with_its_lock_and_cache_guarantees(submissions, re
         # the lock: a second run on the same OUT_DIR is refused while this one runs
         second = _run(_grade(submissions, out, "--jobs", "1"))
         salted = [line for line in _cmdlines() if SALT in line]
-        _wait_for(lambda: _markers(out) >= 8, proc)
+        _wait_for(lambda: _markers(out) >= NOTEBOOKS // 2, proc)
         running = proc.poll() is None
     finally:
         os.killpg(proc.pid, signal.SIGKILL)

@@ -150,6 +150,9 @@ def runs(server_url, tmp_path_factory):
     made = _run([str(BIN / "convkit"), "sample-class", "--out", str(submissions),
                  "--course-root", str(ROOT)])
     assert made.returncode == 0, made.stderr
+    for handin in submissions.glob("*/*"):  # two lessons (dev's broken and eve's looping
+        if handin.name not in ("01_subimages", "02_im_conv"):  # notebooks among them) suffice
+            shutil.rmtree(handin)
     url = _new_database(server_url)
     sqlite_out, pg_out = base / "sqlite", base / "pg"
     lite = _run(_grade(submissions, sqlite_out))

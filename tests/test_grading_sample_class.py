@@ -5,8 +5,7 @@
 * the submissions folder is byte-for-byte unchanged; finn's background process never
   touches grades.csv or the gradebook, even seconds after the run;
 * a second run changes nothing (same grades.csv, gradebook and feedback; nothing regraded);
-* a ``--jobs 1`` run killed part-way (SIGKILL) and started again gives the same
-  grades.csv as the clean ``--jobs 2`` run;
+* (a run killed part-way and resumed is tests/test_grading_dask.py's, on two lessons);
 * the feedback shows each of ben's mistakes by name (and, for his im_conv, the kernel his
   function applies), partial credit as points and criteria, dev's page says why it could
   not be graded, and no page shows a line of the solutions' hidden tests.
@@ -20,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -86,25 +84,10 @@ def runs(tmp_path_factory):
     feedback_before = _hash_tree(clean / "feedback")
     second = _run(_grade(submissions, clean, jobs=2))
 
-    killed = base / "killed"
-    proc = subprocess.Popen(_grade(submissions, killed, jobs=1), env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    deadline = time.monotonic() + 300
-    verdicts = killed / ".nbgrader" / "verdicts"
-    while time.monotonic() < deadline and proc.poll() is None:
-        if verdicts.is_dir() and sum(1 for _ in verdicts.rglob("*.json")) >= 15:
-            break
-        time.sleep(0.2)
-    killed_part_way = proc.poll() is None
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    resumed = _run(_grade(submissions, killed, jobs=1))
     return {
         "submissions": submissions, "before": before, "after": _hash_tree(submissions),
         "clean": clean, "first": first, "second": second, "snapshot": snapshot,
         "after_wait": after_wait, "feedback_before": feedback_before,
-        "killed": killed, "killed_part_way": killed_part_way, "resumed": resumed,
     }
 
 
@@ -175,17 +158,6 @@ def test_a_second_run_changes_nothing(runs):
     assert (clean / "gradebook.db").read_bytes() == runs["snapshot"]["gradebook.db"]
     assert _hash_tree(clean / "feedback") == runs["feedback_before"]
     assert runs["second"].stdout == runs["first"].stdout
-
-
-def test_a_killed_jobs1_run_resumes_to_the_same_grades_as_a_clean_jobs2_run(runs):
-    assert runs["killed_part_way"], "the run finished before it could be killed"
-    assert runs["resumed"].returncode == 0, runs["resumed"].stderr[-2000:]
-    assert ((runs["killed"] / "grades.csv").read_bytes()
-            == (runs["clean"] / "grades.csv").read_bytes())
-    pages = sorted(p.relative_to(runs["killed"]).as_posix()
-                   for p in (runs["killed"] / "feedback").rglob("*.html"))
-    assert pages == sorted(p.relative_to(runs["clean"]).as_posix()
-                           for p in (runs["clean"] / "feedback").rglob("*.html"))
 
 
 def _page(runs, student: str, assignment: str) -> str:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import types
 
 import matplotlib
 
@@ -230,7 +231,11 @@ def points(func, seed=None):
 
 
 def sample(which):
-    namespace = {"np": np}
+    # the cheat assigns np.array_equal and np.allclose: it gets a copy of NumPy's namespace,
+    # so the patch cannot leak into this worker's other tests (it did: 110 failures after it)
+    own_numpy = types.ModuleType("numpy")
+    own_numpy.__dict__.update(np.__dict__)
+    namespace = {"np": own_numpy}
     exec(getattr(EX, which).source, namespace)  # the sample class is trusted test data
     return namespace["conv_output_shape"]
 

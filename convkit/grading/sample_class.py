@@ -11,8 +11,9 @@ ben_mistakes       a typical mistake in every exercise (each exercise's ``wrong`
 cleo_blank         handed in the blank release
 dev_broken_json    everything right, but one notebook (:data:`BROKEN_ASSIGNMENT`) is not
                    valid JSON (cut short)
-eve_infinite_loop  everything right except :data:`LOOP_EXERCISE`, which loops forever and
-                   ignores SIGINT (the other answers of that notebook keep their points)
+eve_infinite_loop  everything right except the first function of :data:`LOOP_ASSIGNMENT`,
+                   which loops forever and ignores SIGINT (the notebook's other answers keep
+                   their points)
 finn_cheater       each exercise's ``cheat``: tries to cheat in every exercise but one
                    (it is right and prints to stderr and warns: it keeps its points)
 ================== ===========================================================================
@@ -41,8 +42,17 @@ _SOLUTION_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 #: the assignment whose notebook dev hands in cut short
 BROKEN_ASSIGNMENT = "02_im_conv"
-#: the one function eve's answer loops in (the rest of its notebook is right)
-LOOP_EXERCISE = "im_conv"
+#: the assignment whose first function eve's answer loops in (the rest of it is right)
+LOOP_ASSIGNMENT = "02_im_conv"
+
+
+def loops_forever(ex: Exercise) -> bool:
+    """Whether eve's answer to ``ex`` is the infinite loop: the first function of
+    :data:`LOOP_ASSIGNMENT` in the lesson's order."""
+    from convkit import exercises
+
+    functions = [e for e in exercises.for_assignment(LOOP_ASSIGNMENT) if e.kind == "function"]
+    return bool(functions) and ex.name == functions[0].name
 
 
 def infinite_loop(ex: Exercise) -> str:
@@ -80,7 +90,7 @@ def _earned(student: str, ex: Exercise) -> float:
     if student == "dev_broken_json":
         return 0 if ex.assignment == BROKEN_ASSIGNMENT else right
     if student == "eve_infinite_loop":
-        return 0 if ex.name == LOOP_EXERCISE else right
+        return 0 if loops_forever(ex) else right
     if student == "finn_cheater":
         return ex.cheat.points if ex.cheat else 0
     return 0  # cleo_blank
@@ -150,7 +160,7 @@ def _answer(student: str, grade_id: str, solution: str, root: Path, out: Path) -
         return solution
     if student == "ben_mistakes" and ex.wrong is not None:
         return ex.wrong.source
-    if student == "eve_infinite_loop" and ex.name == LOOP_EXERCISE:
+    if student == "eve_infinite_loop" and loops_forever(ex):
         return infinite_loop(ex)
     if student == "finn_cheater" and ex.cheat is not None and "cheat_edit" not in ex.options:
         return ex.cheat.source.format(root=root.as_posix(), out=out.as_posix())
