@@ -12,7 +12,7 @@ Examples
 >>> get("im_conv").assignment
 '02_im_conv'
 >>> [ex.name for ex in for_assignment("03_kernel_flipping")]
-['flip_kernel', 'convolve']
+['flip_kernel', 'convolve', 'identify_filter']
 >>> from convkit.exercises import check_box_blur_kernel
 >>> check_box_blur_kernel.__name__
 'check_box_blur_kernel'
