@@ -34,3 +34,23 @@ def blur(n: int, m: int | None = None) -> np.ndarray:
     """An n x m box blur."""
     m = n if m is None else m
     return np.full((n, m), 1.0 / (n * m))
+
+
+#: lesson 2's im_conv as later lessons give it to the student (plain NumPy): the grader
+#: defines it before their answers in lessons 3 and 5
+GIVEN_IM_CONV = '''\
+def im_conv(im, kernel):
+    im = np.asarray(im, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if im.ndim != 2 or kernel.ndim != 2:
+        raise ValueError("im and kernel must be 2-D arrays")
+    kh, kw = kernel.shape
+    oh, ow = im.shape[0] - kh + 1, im.shape[1] - kw + 1
+    if kh < 1 or kw < 1 or oh < 1 or ow < 1:
+        raise ValueError(f"kernel {kernel.shape} must fit inside im {im.shape}")
+    out = np.zeros((oh, ow))
+    for r in range(kh):
+        for c in range(kw):
+            out += kernel[r, c] * im[r:r + oh, c:c + ow]
+    return out
+'''

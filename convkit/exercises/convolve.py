@@ -24,25 +24,10 @@ from __future__ import annotations
 from convkit import core
 from convkit.checking.running import make_check
 from convkit.checking.types import Criterion, Exercise, SampleAnswer
-from convkit.exercises import _linear
+from convkit.exercises import _cases, _linear
 
 #: what lesson 3's notebook gives the student: lesson 2's im_conv (plain NumPy)
-GIVEN = '''\
-def im_conv(im, kernel):
-    im = np.asarray(im, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    if im.ndim != 2 or kernel.ndim != 2:
-        raise ValueError("im and kernel must be 2-D arrays")
-    kh, kw = kernel.shape
-    oh, ow = im.shape[0] - kh + 1, im.shape[1] - kw + 1
-    if kh < 1 or kw < 1 or oh < 1 or ow < 1:
-        raise ValueError(f"kernel {kernel.shape} must fit inside im {im.shape}")
-    out = np.zeros((oh, ow))
-    for r in range(kh):
-        for c in range(kw):
-            out += kernel[r, c] * im[r:r + oh, c:c + ow]
-    return out
-'''
+GIVEN = _cases.GIVEN_IM_CONV
 
 RIGHT = '''\
 def convolve(im, kernel):

@@ -31,27 +31,12 @@ from convkit import core
 from convkit.checking.models import correlate, wrapped_around
 from convkit.checking.running import make_check
 from convkit.checking.types import Case, Criterion, Exercise, Mistake, SampleAnswer
-from convkit.exercises._cases import distinct, u8_near_255
+from convkit.exercises._cases import GIVEN_IM_CONV, distinct, u8_near_255
 
 SUM, LAYOUT, INTEGER, UNMODIFIED = "sum", "layout", "integer", "unmodified"
 
 #: what lesson 5's notebook gives the student for this exercise: lesson 2's im_conv
-GIVEN = '''\
-def im_conv(im, kernel):
-    im = np.asarray(im, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    if im.ndim != 2 or kernel.ndim != 2:
-        raise ValueError("im and kernel must be 2-D arrays")
-    kh, kw = kernel.shape
-    oh, ow = im.shape[0] - kh + 1, im.shape[1] - kw + 1
-    if kh < 1 or kw < 1 or oh < 1 or ow < 1:
-        raise ValueError(f"kernel {kernel.shape} must fit inside im {im.shape}")
-    out = np.zeros((oh, ow))
-    for r in range(kh):
-        for c in range(kw):
-            out += kernel[r, c] * im[r:r + oh, c:c + ow]
-    return out
-'''
+GIVEN = GIVEN_IM_CONV
 
 
 def _image(h: int, w: int, c: int, salt: int = 0) -> np.ndarray:
